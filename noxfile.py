@@ -1,0 +1,257 @@
+"""Every developer and CI task of plait is a nox session: ``nox -l`` lists them.
+
+The distributions are found, not listed: each directory under ``packages/``
+with a ``pyproject.toml`` is one, so adding a distribution needs no change
+here. Tool versions are pinned once, in ``tools/constraints.txt``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import nox
+
+sys.path.insert(0, str(Path(__file__).parent / "tools"))
+
+import workspace  # noqa: E402  (tools/workspace.py, beside this file)
+
+ROOT = Path(__file__).parent.resolve()
+CONSTRAINTS = str(ROOT / "tools" / "constraints.txt")
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+DEFAULT_PYTHON = "3.11"
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+# A missing interpreter is reported as a skipped session, never as a pass and
+# never as a failure of the run: the summary names each one.
+nox.options.error_on_missing_interpreters = False
+nox.options.sessions = ["lint", "typecheck", "check_versions", "build", "tests"]
+
+INTERPRETERS = workspace.expose_interpreters(PYTHONS, ROOT / ".nox" / "_interpreters")
+DISTS = workspace.distributions(ROOT)
+_WHEELHOUSE: list[Path] = []
+
+
+def _install(session: nox.Session, *args: str) -> None:
+    session.install("-c", CONSTRAINTS, *args)
+
+
+def _wheelhouse(session: nox.Session) -> Path:
+    """Build every distribution's wheel once per nox run, into one folder."""
+    if not _WHEELHOUSE:
+        out = ROOT / ".nox" / "_wheelhouse"
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        workspace.build_all(DISTS, out, CONSTRAINTS, wheel_only=True, run=session.run)
+        _WHEELHOUSE.append(out)
+    return _WHEELHOUSE[0]
+
+
+def _report_interpreters(session: nox.Session) -> None:
+    found = ", ".join(f"{v} ({p})" for v, p in INTERPRETERS.items() if p)
+    missing = ", ".join(v for v, p in INTERPRETERS.items() if not p)
+    session.log(f"interpreters found: {found or 'none'}")
+    if missing:
+        session.warn(f"interpreters NOT found (their sessions are skipped): {missing}")
+
+
+@nox.session(python=PYTHONS)
+@nox.parametrize("dist", [d.name for d in DISTS], ids=[d.name for d in DISTS])
+def tests(session: nox.Session, dist: str) -> None:
+    """Test one distribution installed alone from its wheel, on one Python."""
+    _report_interpreters(session)
+    info = workspace.by_name(DISTS, dist)
+    wheels = _wheelhouse(session)
+    requirement = info.requirement(extras=info.test_extras)
+    _install(session, "--find-links", str(wheels), requirement, *info.test_requires)
+    installed = session.run(
+        "python", "-c", workspace.SHOW_INSTALLED, silent=True, external=False
+    )
+    session.log(f"installed in this environment: {str(installed).strip()}")
+    with tempfile.TemporaryDirectory(prefix="plait-tests-") as cwd:
+        session.chdir(cwd)
+        session.run("python", "-c", workspace.assert_installed_code(info.modules))
+        session.run(
+            "python",
+            "-m",
+            "pytest",
+            str(info.path / "tests"),
+            "-c",
+            str(ROOT / "pyproject.toml"),
+            "--rootdir",
+            str(info.path),
+            *session.posargs,
+            env={"PLAIT_CONTRACT": str(workspace.contract_path(ROOT) or "")},
+        )
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the whole tree."""
+    _install(session, "ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy strict (with mypy-zope) over every distribution, then import-linter."""
+    _install(
+        session,
+        "mypy",
+        "mypy-zope",
+        "import-linter",
+        "pytest",
+        "pytest-timeout",
+        "tomlkit",
+        *workspace.third_party_requirements(DISTS),
+    )
+    targets: list[str] = []
+    for info in DISTS:
+        targets += info.mypy_targets()
+    mypypath = os.pathsep.join(str(d.path / "src") for d in DISTS)
+    session.run("mypy", *targets, env={"MYPYPATH": mypypath})
+    session.run("mypy", "noxfile.py", "tools", env={"MYPYPATH": mypypath})
+    # import-linter sees the sources through PYTHONPATH, not an install.
+    config = ROOT / ".nox" / "importlinter.ini"
+    session.run(
+        "python", "tools/importlinter_config.py", str(ROOT), str(config), silent=True
+    )
+    session.run(
+        "lint-imports",
+        "--config",
+        str(config),
+        "--no-cache",
+        env={"PYTHONPATH": mypypath},
+    )
+    # The generator itself is tested: an undeclared sibling import must fail.
+    session.run("python", "-m", "pytest", "tools/tests", "-q", "-p", "no:cacheprovider")
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def build(session: nox.Session) -> None:
+    """sdists and wheels into dist/, checked, and built twice to prove reproducibility."""
+    _install(session, "twine", "uv")
+    out = ROOT / "dist"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    workspace.build_all(DISTS, out, CONSTRAINTS, wheel_only=False, run=session.run)
+    with tempfile.TemporaryDirectory() as again:
+        workspace.build_all(
+            DISTS, Path(again), CONSTRAINTS, wheel_only=False, run=session.run
+        )
+        first = {p.name: _digest(p) for p in out.iterdir()}
+        second = {p.name: _digest(p) for p in Path(again).iterdir()}
+    if first != second:
+        differ = sorted(n for n in first.keys() | second.keys() if first.get(n) != second.get(n))
+        session.error(f"two builds differ: {differ}")
+    session.log(f"{len(first)} artifacts, identical across two builds")
+    session.run("twine", "check", "--strict", *map(str, sorted(out.iterdir())))
+    problems = workspace.check_wheels(DISTS, out)
+    if problems:
+        session.error("\n".join(problems))
+    session.log("wheels: no plait/__init__.py, py.typed in every sub-package")
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@nox.session(python=False)
+def check_versions(session: nox.Session) -> None:
+    """One version for every distribution; siblings pinned with == to it."""
+    problems = workspace.version_problems(DISTS)
+    if problems:
+        session.error("\n".join(problems))
+    session.log(f"all {len(DISTS)} distributions at {DISTS[0].version}, pins exact")
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def bump(session: nox.Session) -> None:
+    """Set a new version everywhere: ``nox -s bump -- X.Y.Z``."""
+    if len(session.posargs) != 1:
+        session.error("usage: nox -s bump -- X.Y.Z")
+    _install(session, "tomlkit")
+    session.run("python", "tools/bump.py", str(ROOT), session.posargs[0])
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def integration(session: nox.Session) -> None:
+    """tests-integration/: plait against real peers (openssl, real processes)."""
+    wheels = _wheelhouse(session)
+    meta = workspace.by_name(DISTS, "plait")
+    _install(
+        session,
+        "--find-links",
+        str(wheels),
+        meta.requirement(),
+        *workspace.integration_requires(ROOT),
+    )
+    with tempfile.TemporaryDirectory(prefix="plait-integration-") as cwd:
+        session.chdir(cwd)
+        session.run("python", "-c", workspace.assert_installed_code(["plait.core"]))
+        session.run(
+            "python",
+            "-m",
+            "pytest",
+            str(ROOT / "tests-integration"),
+            "-c",
+            str(ROOT / "pyproject.toml"),
+            "--rootdir",
+            str(ROOT / "tests-integration"),
+            "-rs",
+            *session.posargs,
+        )
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site, warnings as errors, into docs/_build."""
+    wheels = _wheelhouse(session)
+    _install(
+        session,
+        "--find-links",
+        str(wheels),
+        workspace.by_name(DISTS, "plait").requirement(),
+        "sphinx",
+        "myst-parser",
+        "towncrier",
+    )
+    session.run("towncrier", "build", "--draft", "--version", DISTS[0].version,
+                silent=True)
+    session.run(
+        "sphinx-build", "-W", "--keep-going", "-n", "-b", "html", "docs", "docs/_build"
+    )
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def demo(session: nox.Session) -> None:
+    """Install the distributions from their wheels and run ``plait demo``."""
+    wheels = _wheelhouse(session)
+    _install(
+        session, "--find-links", str(wheels), workspace.by_name(DISTS, "plait").requirement()
+    )
+    with tempfile.TemporaryDirectory(prefix="plait-demo-") as cwd:
+        session.chdir(cwd)
+        session.run("plait", "demo", *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks beside Twisted, asyncio and uvloop, in one run, with ratios."""
+    wheels = _wheelhouse(session)
+    _install(
+        session,
+        "--find-links",
+        str(wheels),
+        workspace.by_name(DISTS, "plait").requirement(),
+        "twisted",
+        "uvloop",
+        "pyinstrument",
+    )
+    session.run("python", str(ROOT / "benchmarks" / "run.py"), *session.posargs)
