@@ -18,7 +18,7 @@ import nox
 
 sys.path.insert(0, str(Path(__file__).parent / "tools"))
 
-import workspace  # noqa: E402  (tools/workspace.py, beside this file)
+import workspace  # tools/workspace.py, beside this file
 
 ROOT = Path(__file__).parent.resolve()
 CONSTRAINTS = str(ROOT / "tools" / "constraints.txt")
@@ -116,7 +116,14 @@ def typecheck(session: nox.Session) -> None:
         targets += info.mypy_targets()
     mypypath = os.pathsep.join(str(d.path / "src") for d in DISTS)
     session.run("mypy", *targets, env={"MYPYPATH": mypypath})
-    session.run("mypy", "noxfile.py", "tools", env={"MYPYPATH": mypypath})
+    session.run(
+        "mypy",
+        "--python-version",
+        "3.11",
+        "noxfile.py",
+        "tools",
+        env={"MYPYPATH": str(ROOT / "tools")},
+    )
     # import-linter sees the sources through PYTHONPATH, not an install.
     config = ROOT / ".nox" / "importlinter.ini"
     session.run(
@@ -135,7 +142,7 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=DEFAULT_PYTHON)
 def build(session: nox.Session) -> None:
-    """sdists and wheels into dist/, checked, and built twice to prove reproducibility."""
+    """sdists and wheels into dist/, checked, built twice to prove them reproducible."""
     _install(session, "twine", "uv")
     out = ROOT / "dist"
     shutil.rmtree(out, ignore_errors=True)
@@ -148,7 +155,9 @@ def build(session: nox.Session) -> None:
         first = {p.name: _digest(p) for p in out.iterdir()}
         second = {p.name: _digest(p) for p in Path(again).iterdir()}
     if first != second:
-        differ = sorted(n for n in first.keys() | second.keys() if first.get(n) != second.get(n))
+        differ = sorted(
+            n for n in first.keys() | second.keys() if first.get(n) != second.get(n)
+        )
         session.error(f"two builds differ: {differ}")
     session.log(f"{len(first)} artifacts, identical across two builds")
     session.run("twine", "check", "--strict", *map(str, sorted(out.iterdir())))
@@ -222,8 +231,9 @@ def docs(session: nox.Session) -> None:
         "myst-parser",
         "towncrier",
     )
-    session.run("towncrier", "build", "--draft", "--version", DISTS[0].version,
-                silent=True)
+    session.run(
+        "towncrier", "build", "--draft", "--version", DISTS[0].version, silent=True
+    )
     session.run(
         "sphinx-build", "-W", "--keep-going", "-n", "-b", "html", "docs", "docs/_build"
     )
@@ -234,7 +244,10 @@ def demo(session: nox.Session) -> None:
     """Install the distributions from their wheels and run ``plait demo``."""
     wheels = _wheelhouse(session)
     _install(
-        session, "--find-links", str(wheels), workspace.by_name(DISTS, "plait").requirement()
+        session,
+        "--find-links",
+        str(wheels),
+        workspace.by_name(DISTS, "plait").requirement(),
     )
     with tempfile.TemporaryDirectory(prefix="plait-demo-") as cwd:
         session.chdir(cwd)

@@ -29,9 +29,9 @@ def _repin(array: Array, version: str) -> None:
 def bump_file(path: Path, version: str) -> None:
     document = tomlkit.parse(path.read_text(encoding="utf-8"))
     project = document["project"]
-    project["version"] = version  # type: ignore[index]
-    _repin(project.get("dependencies", tomlkit.array()), version)  # type: ignore[union-attr]
-    for group in project.get("optional-dependencies", {}).values():  # type: ignore[union-attr]
+    project["version"] = version
+    _repin(project.get("dependencies", tomlkit.array()), version)
+    for group in project.get("optional-dependencies", {}).values():
         _repin(group, version)
     path.write_text(tomlkit.dumps(document), encoding="utf-8")
 

@@ -28,8 +28,7 @@ def import_names(requirement: str) -> list[str]:
     names = [
         module
         for module, dists in importlib.metadata.packages_distributions().items()
-        if any(normalize(d) == wanted for d in dists)
-        and not module.startswith("_")
+        if any(normalize(d) == wanted for d in dists) and not module.startswith("_")
     ]
     return sorted(names)
 
@@ -56,9 +55,7 @@ def layers(dists: dict[str, Distribution]) -> list[list[str]]:
             raise ValueError(f"dependency cycle: {' -> '.join((*trail, name))}")
         if name not in level:
             deps = [d for d in dists[name].sibling_names() if d in dists]
-            level[name] = 1 + max(
-                (depth(d, (*trail, name)) for d in deps), default=-1
-            )
+            level[name] = 1 + max((depth(d, (*trail, name)) for d in deps), default=-1)
         return level[name]
 
     for name in dists:

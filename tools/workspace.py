@@ -12,12 +12,13 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 SIBLING_PREFIX = "plait"
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
@@ -76,8 +77,10 @@ class Distribution:
 
     def requirement(self, extras: Iterable[str] = ()) -> str:
         chosen = ",".join(extras)
-        return f"{self.name}[{chosen}]=={self.version}" if chosen else (
-            f"{self.name}=={self.version}"
+        return (
+            f"{self.name}[{chosen}]=={self.version}"
+            if chosen
+            else (f"{self.name}=={self.version}")
         )
 
     def sibling_names(self, *, with_extras: bool = True) -> set[str]:
@@ -251,12 +254,15 @@ def check_wheels(dists: Iterable[Distribution], folder: Path) -> list[str]:
         if "plait/__init__.py" in names:
             problems.append(f"{wheels[0].name}: ships plait/__init__.py")
         packages = {n.rsplit("/", 1)[0] for n in names if n.endswith("/__init__.py")}
-        for package in sorted(packages):
-            if f"{package}/py.typed" not in names:
-                problems.append(f"{wheels[0].name}: {package} has no py.typed")
+        problems.extend(
+            f"{wheels[0].name}: {package} has no py.typed"
+            for package in sorted(packages)
+            if f"{package}/py.typed" not in names
+        )
         top_modules = [
-            n for n in names if n.count("/") == 1 and n.startswith("plait/")
-            and n.endswith(".py")
+            n
+            for n in names
+            if n.count("/") == 1 and n.startswith("plait/") and n.endswith(".py")
         ]
         if top_modules and "plait/py.typed" not in names:
             problems.append(f"{wheels[0].name}: plait/*.py modules but no py.typed")
@@ -306,14 +312,19 @@ def _pyenv_candidates(version: str) -> list[Path]:
     found: list[Path] = []
     for root in filter(None, roots):
         versions = Path(root) / "versions"
-        for folder in versions.glob(f"{version}.*"):
-            if re.fullmatch(rf"{re.escape(version)}\.\d+", folder.name):
-                found.append(folder / "bin" / f"python{version}")
-    return sorted(found, key=lambda p: int(p.parent.parent.name.rsplit(".", 1)[1]),
-                  reverse=True)
+        found.extend(
+            folder / "bin" / f"python{version}"
+            for folder in versions.glob(f"{version}.*")
+            if re.fullmatch(rf"{re.escape(version)}\.\d+", folder.name)
+        )
+    return sorted(
+        found, key=lambda p: int(p.parent.parent.name.rsplit(".", 1)[1]), reverse=True
+    )
 
 
-def expose_interpreters(versions: Iterable[str], linkdir: Path) -> dict[str, str | None]:
+def expose_interpreters(
+    versions: Iterable[str], linkdir: Path
+) -> dict[str, str | None]:
     """Find each CPython ``X.Y``; make the ones found as ``pythonX.Y`` on PATH.
 
     A ``pythonX.Y`` on PATH that works is used as it is. Otherwise a pyenv

@@ -15,6 +15,7 @@ TOOLS = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TOOLS))
 
 import importlinter_config  # noqa: E402
+from workspace import distributions  # noqa: E402
 
 
 def _dist(root: Path, name: str, module: str, deps: list[str], code: str) -> None:
@@ -38,7 +39,9 @@ def _lint(root: Path) -> subprocess.CompletedProcess[str]:
     config = root / "importlinter.ini"
     config.write_text(importlinter_config.render(root))
     srcs = os.pathsep.join(str(p) for p in sorted(root.glob("packages/*/src")))
-    exe = shutil.which("lint-imports") or str(Path(sys.executable).with_name("lint-imports"))
+    exe = shutil.which("lint-imports") or str(
+        Path(sys.executable).with_name("lint-imports")
+    )
     return subprocess.run(
         [exe, "--config", str(config), "--no-cache"],
         env={**os.environ, "PYTHONPATH": srcs},
@@ -63,7 +66,9 @@ def test_declared_sibling_import_is_kept(workspace: Path) -> None:
 
 def test_undeclared_sibling_import_is_broken(workspace: Path) -> None:
     """Importing a sibling not declared as a dependency fails the check."""
-    _dist(workspace, "plait-right", "right", ["plait-base==1.0.0"], "import plait.left\n")
+    _dist(
+        workspace, "plait-right", "right", ["plait-base==1.0.0"], "import plait.left\n"
+    )
     result = _lint(workspace)
     assert result.returncode != 0
     assert "plait.right is not allowed to import plait.left" in result.stdout
@@ -71,7 +76,9 @@ def test_undeclared_sibling_import_is_broken(workspace: Path) -> None:
 
 def test_lower_layer_importing_upward_is_broken(workspace: Path) -> None:
     """A dependency importing its dependent breaks the layers contract."""
-    init = workspace / "packages" / "plait-base" / "src" / "plait" / "base" / "__init__.py"
+    init = (
+        workspace / "packages" / "plait-base" / "src" / "plait" / "base" / "__init__.py"
+    )
     init.write_text("import plait.left\n")
     result = _lint(workspace)
     assert result.returncode != 0
@@ -81,7 +88,7 @@ def test_lower_layer_importing_upward_is_broken(workspace: Path) -> None:
 def test_layers_follow_dependencies(workspace: Path) -> None:
     """Layers stack distributions by the depth of their sibling dependencies."""
     _dist(workspace, "plait-top", "top", ["plait-left==1.0.0"], "")
-    found = {d.name: d for d in importlinter_config.distributions(workspace)}
+    found = {d.name: d for d in distributions(workspace)}
     assert importlinter_config.layers(found) == [
         ["plait-base"],
         ["plait-left"],
