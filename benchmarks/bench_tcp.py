@@ -1,0 +1,565 @@
+"""TCP and TLS benchmarks: plait beside Twisted, asyncio and uvloop.
+
+What is measured
+----------------
+Every server runs in its own process; ONE load generator (a separate
+process, built on uvloop when it is installed, else plain asyncio, and
+blocking sockets for bulk transfer) drives all of them identically, so the
+numbers compare the server implementations only.
+
+- ``echo``: 10 connections, each keeping 4 messages of 1 KiB in flight,
+  100,000 round trips in all; the server writes back what it reads.
+- ``bulk``: the server sends 256 MiB in 64 KiB writes as fast as flow
+  control lets it (a producer paused and resumed by the transport); the
+  client reads with a blocking ``recv_into``.
+- ``tls-echo``: ``echo`` over TLS 1.3 (40,000 round trips).
+- ``tls-handshakes``: 600 fresh TLS connections, 10 at a time; the client
+  closes each once its handshake is done. The time is dominated by the
+  cryptography, which costs every implementation the same.
+
+Each result is the best of ``repeat`` runs (seconds, lower is better).
+``main()`` prints a table with ratios ``other / plait``: above 1 means plait
+was faster. TLS is compared with Twisted (and asyncio/uvloop, whose TLS runs
+in the standard ``ssl`` module).
+
+Run: ``python benchmarks/bench_tcp.py [--repeat N] [--quick] [--only NAME]``.
+The internal sub-commands ``serve`` and ``load`` are what the processes run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import functools
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+IMPLEMENTATIONS = ("plait", "twisted", "asyncio", "uvloop")
+TLS_IMPLEMENTATIONS = ("plait", "twisted", "asyncio", "uvloop")
+
+MESSAGE = 1024
+CONNECTIONS = 10
+WINDOW = 4
+CHUNK = 64 * 1024
+
+SIZES = {
+    "echo": 100_000,
+    "bulk": 256 * 1024 * 1024,
+    "tls-echo": 40_000,
+    "tls-handshakes": 600,
+}
+QUICK = {
+    "echo": 20_000,
+    "bulk": 32 * 1024 * 1024,
+    "tls-echo": 8_000,
+    "tls-handshakes": 100,
+}
+
+BENCHMARKS = tuple(SIZES)
+
+
+# -- certificates ------------------------------------------------------------
+
+
+def makeCertificates(directory: Path) -> None:
+    """A throwaway CA and a localhost certificate (EC P-256) in ``directory``."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(text: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    caKey = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("bench CA"))
+        .issuer_name(name("bench CA"))
+        .public_key(caKey.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(caKey, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name("localhost"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False
+        )
+        .sign(caKey, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    (directory / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (directory / "cert.pem").write_bytes(cert.public_bytes(pem))
+    (directory / "key.pem").write_bytes(
+        key.private_bytes(
+            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+
+
+# -- servers -------------------------------------------------------------------
+
+
+def _announce(port: int) -> None:
+    sys.stdout.write(f"PORT {port}\n")
+    sys.stdout.flush()
+
+
+def servePlait(kind: str, size: int, certs: Path) -> None:
+    from plait.core import Factory, Protocol, Reactor
+    from plait.tcp import optionsForServerTLS
+
+    class Echo(Protocol):
+        def dataReceived(self, data: bytes) -> None:
+            self.transport.write(data)
+
+    class Bulk(Protocol):
+        def connectionMade(self) -> None:
+            self.left = size
+            self.paused = False
+            self.transport.registerProducer(self, True)
+            self.resumeProducing()
+
+        def pauseProducing(self) -> None:
+            self.paused = True
+
+        def resumeProducing(self) -> None:
+            self.paused = False
+            block = _BLOCK
+            write = self.transport.write
+            while not self.paused and self.left > 0:
+                write(block)
+                self.left -= len(block)
+            if self.left <= 0 and not self.paused:
+                self.transport.unregisterProducer()
+                self.transport.loseConnection()
+                self.left = 0
+                self.paused = True
+
+        def stopProducing(self) -> None:
+            self.paused = True
+
+    reactor = Reactor()
+    factory = Factory.forProtocol(Bulk if kind == "bulk" else Echo)
+    if kind.startswith("tls"):
+        options = optionsForServerTLS(certs / "cert.pem", certs / "key.pem")
+        port = reactor.listenSSL(0, factory, options, interface="127.0.0.1")
+    else:
+        port = reactor.listenTCP(0, factory, interface="127.0.0.1")
+    reactor.callWhenRunning(_announce, port.getHost().port)
+    reactor.run()
+
+
+def serveTwisted(kind: str, size: int, certs: Path) -> None:
+    from twisted.internet import epollreactor
+
+    epollreactor.install()  # type: ignore[no-untyped-call]  # Twisted's API
+    from twisted.internet import reactor as installed
+    from twisted.internet import ssl
+    from twisted.internet.interfaces import IPushProducer
+    from twisted.internet.protocol import Factory, Protocol
+    from zope.interface import implementer
+
+    reactor: Any = installed
+
+    class Echo(Protocol):
+        transport: Any
+
+        def dataReceived(self, data: bytes) -> None:
+            self.transport.write(data)
+
+    @implementer(IPushProducer)
+    class Bulk(Protocol):
+        transport: Any
+
+        def connectionMade(self) -> None:
+            self.left = size
+            self.paused = False
+            self.transport.registerProducer(self, True)
+            self.resumeProducing()
+
+        def pauseProducing(self) -> None:
+            self.paused = True
+
+        def resumeProducing(self) -> None:
+            self.paused = False
+            block = _BLOCK
+            write = self.transport.write
+            while not self.paused and self.left > 0:
+                write(block)
+                self.left -= len(block)
+            if self.left <= 0 and not self.paused:
+                self.transport.unregisterProducer()
+                self.transport.loseConnection()
+                self.left = 0
+                self.paused = True
+
+        def stopProducing(self) -> None:
+            self.paused = True
+
+    factory: Any = Factory.forProtocol(Bulk if kind == "bulk" else Echo)
+    if kind.startswith("tls"):
+        pem = (certs / "cert.pem").read_text() + (certs / "key.pem").read_text()
+        cert: Any = ssl.PrivateCertificate.loadPEM(pem)  # type: ignore[no-untyped-call]  # Twisted's API
+        port = reactor.listenSSL(0, factory, cert.options(), interface="127.0.0.1")
+    else:
+        port = reactor.listenTCP(0, factory, interface="127.0.0.1")
+    reactor.callWhenRunning(_announce, port.getHost().port)
+    reactor.run()
+
+
+def serveAsyncio(kind: str, size: int, certs: Path, useUvloop: bool) -> None:
+    import ssl
+
+    class Echo(asyncio.Protocol):
+        def connection_made(self, transport: Any) -> None:
+            self.transport = transport
+
+        def data_received(self, data: bytes) -> None:
+            self.transport.write(data)
+
+    class Bulk(asyncio.Protocol):
+        def connection_made(self, transport: Any) -> None:
+            self.transport = transport
+            self.left = size
+            self.paused = False
+            self.resume_writing()
+
+        def pause_writing(self) -> None:
+            self.paused = True
+
+        def resume_writing(self) -> None:
+            self.paused = False
+            block = _BLOCK
+            write = self.transport.write
+            while not self.paused and self.left > 0:
+                write(block)
+                self.left -= len(block)
+            if self.left <= 0:
+                self.transport.close()
+
+    context = None
+    if kind.startswith("tls"):
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(certs / "cert.pem", certs / "key.pem")
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(
+            Bulk if kind == "bulk" else Echo, "127.0.0.1", 0, ssl=context
+        )
+        _announce(server.sockets[0].getsockname()[1])
+        await asyncio.Event().wait()
+
+    if useUvloop:
+        import uvloop
+
+        uvloop.run(main())
+    else:
+        asyncio.run(main())
+
+
+_BLOCK = b"\xa5" * CHUNK
+
+
+def serve(impl: str, kind: str, size: int, certs: Path) -> None:
+    """Run one server until killed."""
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    if impl == "plait":
+        servePlait(kind, size, certs)
+    elif impl == "twisted":
+        serveTwisted(kind, size, certs)
+    else:
+        serveAsyncio(kind, size, certs, impl == "uvloop")
+
+
+# -- the load generator ----------------------------------------------------------
+
+
+def _loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+class _EchoClient(asyncio.Protocol):
+    def __init__(self, trips: int, done: asyncio.Future[None]) -> None:
+        self.trips = trips
+        self.sent = 0
+        self.received = 0
+        self.done = done
+        self.message = b"m" * MESSAGE
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        for _ in range(min(WINDOW, self.trips)):
+            transport.write(self.message)
+            self.sent += 1
+
+    def data_received(self, data: bytes) -> None:
+        before = self.received // MESSAGE
+        self.received += len(data)
+        answered = min(self.received // MESSAGE - before, self.trips - self.sent)
+        if answered > 0:
+            # One write for all the replies owed: the generator must stay
+            # cheaper than the servers it measures.
+            self.transport.write(self.message * answered)
+            self.sent += answered
+        if self.received >= self.trips * MESSAGE:
+            self.transport.close()
+            if not self.done.done():
+                self.done.set_result(None)
+
+
+def _clientContext(certs: Path) -> Any:
+    import ssl
+
+    context = ssl.create_default_context(cafile=str(certs / "ca.pem"))
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    return context
+
+
+async def _echoLoad(port: int, trips: int, certs: Path | None) -> float:
+    loop = asyncio.get_running_loop()
+    context = _clientContext(certs) if certs is not None else None
+    per = trips // CONNECTIONS
+    futures = [loop.create_future() for _ in range(CONNECTIONS)]
+    started = time.perf_counter()
+    for future in futures:
+        await loop.create_connection(
+            functools.partial(_EchoClient, per, future),
+            "127.0.0.1",
+            port,
+            ssl=context,
+            server_hostname="localhost" if context else None,
+        )
+    await asyncio.gather(*futures)
+    return time.perf_counter() - started
+
+
+async def _handshakeLoad(port: int, count: int, certs: Path) -> float:
+    loop = asyncio.get_running_loop()
+    context = _clientContext(certs)
+    remaining = count
+
+    async def worker() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            transport, _ = await loop.create_connection(
+                asyncio.Protocol,
+                "127.0.0.1",
+                port,
+                ssl=context,
+                server_hostname="localhost",
+            )
+            transport.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
+    return time.perf_counter() - started
+
+
+def _bulkLoad(port: int, size: int) -> float:
+    buffer = bytearray(1024 * 1024)
+    view = memoryview(buffer)
+    started = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        total = 0
+        while True:
+            n = sock.recv_into(view)
+            if not n:
+                break
+            total += n
+    elapsed = time.perf_counter() - started
+    if total != size:
+        raise RuntimeError(f"bulk transfer delivered {total} bytes, not {size}")
+    return elapsed
+
+
+def load(kind: str, port: int, size: int, certs: Path) -> float:
+    """Drive one benchmark against the server on ``port``; return seconds."""
+    if kind == "bulk":
+        return _bulkLoad(port, size)
+    loop = _loop()
+    try:
+        if kind == "echo":
+            return loop.run_until_complete(_echoLoad(port, size, None))
+        if kind == "tls-echo":
+            return loop.run_until_complete(_echoLoad(port, size, certs))
+        return loop.run_until_complete(_handshakeLoad(port, size, certs))
+    finally:
+        loop.close()
+
+
+# -- orchestration ---------------------------------------------------------------
+
+
+def _available(impl: str) -> bool:
+    module = {"plait": "plait.tcp", "twisted": "twisted", "uvloop": "uvloop"}.get(impl)
+    if module is None:
+        return True
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+def _waitForPort(server: subprocess.Popen[str], timeout: float = 30.0) -> int:
+    assert server.stdout is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = server.stdout.readline()
+        if line.startswith("PORT "):
+            return int(line.split()[1])
+        if not line and server.poll() is not None:
+            break
+    raise RuntimeError(f"the benchmark server exited or stalled (code {server.poll()})")
+
+
+def _cpuSeconds(pid: int) -> float | None:
+    """User + system CPU time of process ``pid`` (Linux), else None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def runOne(
+    kind: str, impl: str, size: int, repeat: int, certs: Path
+) -> tuple[float, float | None]:
+    """Best wall time of ``repeat`` runs of ``kind`` against ``impl``, and the
+    server's CPU time in that best run (None where it cannot be read)."""
+    me = str(Path(__file__).resolve())
+    server = subprocess.Popen(
+        [sys.executable, me, "serve", impl, kind, str(size), str(certs)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        port = _waitForPort(server)
+        best, bestCpu = float("inf"), None
+        for _ in range(repeat):
+            before = _cpuSeconds(server.pid)
+            out = subprocess.run(
+                [sys.executable, me, "load", kind, str(port), str(size), str(certs)],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=600,
+            ).stdout
+            after = _cpuSeconds(server.pid)
+            seconds = float(out.split()[-1])
+            if seconds < best:
+                best = seconds
+                bestCpu = None if before is None or after is None else after - before
+        return best, bestCpu
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        if server.stdout is not None:
+            server.stdout.close()
+
+
+def results(
+    repeat: int = 3,
+    quick: bool = False,
+    only: tuple[str, ...] = BENCHMARKS,
+    progress: Callable[[str], None] | None = None,
+) -> list[tuple[str, str, float]]:
+    """(benchmark, implementation, seconds) for every available pairing.
+
+    Besides the wall-clock time of each benchmark there is a row
+    ``"<benchmark> (server CPU)"``: the CPU time (user + system) the server
+    process spent in that run. On a small machine the load generator can be
+    the bottleneck of the fastest servers; the CPU time still tells how much
+    work each server needed for the same load.
+    """
+    sizes = QUICK if quick else SIZES
+    out: list[tuple[str, str, float]] = []
+    with tempfile.TemporaryDirectory(prefix="plait-bench-") as tmp:
+        certs = Path(tmp)
+        makeCertificates(certs)
+        for kind in only:
+            impls = TLS_IMPLEMENTATIONS if kind.startswith("tls") else IMPLEMENTATIONS
+            for impl in impls:
+                if not _available(impl):
+                    continue
+                seconds, cpu = runOne(kind, impl, sizes[kind], repeat, certs)
+                out.append((kind, impl, seconds))
+                if cpu is not None:
+                    out.append((f"{kind} (server CPU)", impl, cpu))
+                if progress is not None:
+                    extra = f" (server CPU {cpu:.3f} s)" if cpu is not None else ""
+                    progress(f"{kind:15} {impl:8} {seconds:8.3f} s{extra}")
+    return out
+
+
+def table(rows: list[tuple[str, str, float]]) -> str:
+    """The results as text, with the ratio of each time to plait's."""
+    plait = {kind: s for kind, impl, s in rows if impl == "plait"}
+    lines = [f"{'benchmark':28} {'implementation':14} {'seconds':>9} {'ratio':>7}"]
+    for kind, impl, seconds in rows:
+        base = plait.get(kind)
+        ratio = f"{seconds / base:7.2f}" if base else "      -"
+        lines.append(f"{kind:28} {impl:14} {seconds:9.3f} {ratio}")
+    lines.append(
+        "ratio = implementation time / plait time: above 1 means plait is faster"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmarks and print the table (or run a sub-process role)."""
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] == "serve":
+        serve(args[1], args[2], int(args[3]), Path(args[4]))
+        return
+    if args and args[0] == "load":
+        seconds = load(args[1], int(args[2]), int(args[3]), Path(args[4]))
+        print(f"ELAPSED {seconds:.6f}")
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="smaller loads")
+    parser.add_argument("--only", action="append", choices=BENCHMARKS)
+    opts = parser.parse_args(args)
+    rows = results(
+        opts.repeat,
+        opts.quick,
+        tuple(opts.only) if opts.only else BENCHMARKS,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""plait's reactor, Deferreds, protocols, task helpers and endpoints.
+
+Everything public is re-exported here; the modules behind it are private.
+"""
+
+# -- failures and Deferreds
+from ._coroutine import ensureDeferred as ensureDeferred
+from ._defer import Deferred as Deferred
+from ._defer import fail as fail
+from ._defer import maybeDeferred as maybeDeferred
+from ._defer import succeed as succeed
+from ._deferlist import DeferredList as DeferredList
+from ._deferlist import FirstError as FirstError
+from ._deferlist import gatherResults as gatherResults
+
+# -- protocols, factories, tasks and endpoints
+from ._endpoints import clientFromString as clientFromString
+from ._endpoints import quoteStringArgument as quoteStringArgument
+from ._endpoints import serverFromString as serverFromString
+
+# -- the reactor, timers and threads
+from ._extensions import describeReactor as describeReactor
+from ._failure import Failure as Failure
+from ._failure import NoCurrentExceptionError as NoCurrentExceptionError
+from ._poller import Poller as Poller
+from ._poller import availablePollers as availablePollers
+from ._poller import createPoller as createPoller
+from ._producers import ProducerSlot as ProducerSlot
+from ._protocol import BaseProtocol as BaseProtocol
+from ._protocol import ClientFactory as ClientFactory
+from ._protocol import Factory as Factory
+from ._protocol import Protocol as Protocol
+from ._protocol import ServerFactory as ServerFactory
+from ._protocol import connectProtocol as connectProtocol
+from ._react import react as react
+from ._reactor import Reactor as Reactor
+from ._reconnect import ReconnectingClientFactory as ReconnectingClientFactory
+from ._resolver import ThreadedResolver as ThreadedResolver
+
+# -- stream transports shared by the transport distributions
+from ._stream import StreamState as StreamState
+from ._stream import StreamTransport as StreamTransport
+from ._task import Clock as Clock
+from ._task import LoopingCall as LoopingCall
+from ._task import deferLater as deferLater
+from ._threads import ThreadPool as ThreadPool
+from ._threads import deferToThread as deferToThread
+from ._timers import DelayedCall as DelayedCall
+
+__all__: list[str] = [
+    # -- protocols, factories, tasks and endpoints
+    "BaseProtocol",
+    "ClientFactory",
+    "Clock",
+    # -- failures and Deferreds
+    "Deferred",
+    "DeferredList",
+    "DelayedCall",
+    "Factory",
+    "Failure",
+    "FirstError",
+    "LoopingCall",
+    "NoCurrentExceptionError",
+    "Poller",
+    "ProducerSlot",
+    "Protocol",
+    "Reactor",
+    "ReconnectingClientFactory",
+    "ServerFactory",
+    # -- stream transports shared by the transport distributions
+    "StreamState",
+    "StreamTransport",
+    "ThreadPool",
+    "ThreadedResolver",
+    "availablePollers",
+    "clientFromString",
+    "connectProtocol",
+    "createPoller",
+    "deferLater",
+    "deferToThread",
+    "describeReactor",
+    "ensureDeferred",
+    "fail",
+    "gatherResults",
+    "maybeDeferred",
+    "quoteStringArgument",
+    "react",
+    "serverFromString",
+    "succeed",
+]

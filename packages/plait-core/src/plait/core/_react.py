@@ -1,0 +1,142 @@
+"""Run a program's main function on a reactor, then exit the process.
+
+How the exit status is chosen:
+
+- ``main`` succeeds: 0.
+- ``main`` fails with ``SystemExit``: that exception's code, handed to
+  ``sys.exit`` unchanged (so ``None`` means 0 and a string is printed).
+- ``main`` fails otherwise: 1, and the error with its traceback is logged
+  on the ``plait.core`` logger (with no logging set up, Python's fallback
+  handler prints it on stderr).
+- the reactor is told to stop before ``main`` has finished (Ctrl-C,
+  SIGTERM, or code calling ``reactor.stop()``): ``main``'s Deferred is
+  cancelled, so a coroutine receives ``CancelledError`` at the ``await``
+  where it waits and its ``except``/``finally`` blocks run.  A coroutine
+  that handles the cancellation and returns without awaiting again ends
+  with its own outcome (0 when it returns normally).  Otherwise the status
+  is :data:`STOPPED_EARLY` (1), with a one-line warning logged and no
+  traceback; work the coroutine awaits after the cancellation is not
+  waited for, since a cancelled Deferred fails at once.  A crashed reactor
+  (``crash()``) leaves ``main`` unfinished and gives the same status.
+
+The reactor cannot tell which signal stopped it, so no attempt is made to
+mimic the shell's 128 + signal number.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from plait.errors import CancelledError, ReactorNotRunning
+
+from ._coroutine import ensureDeferred
+from ._defer import Deferred, fail, succeed
+from ._failure import Failure
+from ._reactor import Reactor
+
+__all__ = ["STOPPED_EARLY", "react"]
+
+log = logging.getLogger("plait.core")
+
+#: Exit status when the reactor stopped before ``main`` finished.
+STOPPED_EARLY = 1
+
+
+class _Run:
+    """What happened to one ``react`` call: the exit status, once known."""
+
+    __slots__ = ("cancelling", "finished", "status")
+
+    def __init__(self) -> None:
+        self.finished = False
+        self.cancelling = False
+        self.status: str | int | None = STOPPED_EARLY
+
+
+def _startMain(
+    main: Callable[..., object], reactor: Any, argv: Sequence[object]
+) -> Deferred[Any]:
+    try:
+        result = main(reactor, *argv)
+    except BaseException as e:
+        if not isinstance(e, (Exception, SystemExit)):
+            raise
+        return fail(Failure(e))
+    if isinstance(result, Deferred) or inspect.iscoroutine(result):
+        return ensureDeferred(result)
+    return succeed(result)
+
+
+def _statusFor(run: _Run, result: object) -> str | int | None:
+    if not isinstance(result, Failure):
+        return 0
+    error = result.value
+    if isinstance(error, SystemExit):
+        return error.code
+    if run.cancelling and isinstance(error, CancelledError):
+        log.warning("The reactor stopped before main() finished")
+        return STOPPED_EARLY
+    log.error("main() failed", exc_info=error)
+    return 1
+
+
+def react(
+    main: Callable[..., object],
+    argv: Sequence[object] = (),
+    *,
+    reactor: Reactor | None = None,
+) -> NoReturn:
+    """Call ``main(reactor, *argv)``, run the reactor until it is done, exit.
+
+    *main* may return a Deferred, a coroutine (run with ``ensureDeferred``)
+    or a plain value.  Once that result is in, the reactor is stopped and
+    the process exits through ``sys.exit`` with the status described in
+    this module's documentation.
+
+    :param reactor: the reactor to use; by default a new ``Reactor()`` is
+        built (with the installed extensions) and closed before exiting.
+        A reactor passed in is left open.
+    :raises SystemExit: always, carrying the exit status.
+    """
+    owned = reactor is None
+    if reactor is None:
+        reactor = Reactor()
+    run = _Run()
+    try:
+        outcome = _startMain(main, reactor, argv)
+
+        def finished(result: object) -> None:
+            run.finished = True
+            run.status = _statusFor(run, result)
+            reactor.callWhenRunning(stopReactor)
+
+        def stopReactor() -> None:
+            try:
+                reactor.stop()
+            except ReactorNotRunning:
+                pass  # stopping already: that is what brought us here
+
+        def beforeShutdown() -> Deferred[Any] | None:
+            if run.finished:
+                return None
+            # Someone else stopped the reactor: tell main.  Returning the
+            # Deferred makes shutdown wait in the one case where cancelling
+            # does not settle it at once (it is chained to another
+            # Deferred, which is cancelled in turn).
+            run.cancelling = True
+            outcome.cancel()
+            return outcome
+
+        reactor.addSystemEventTrigger("before", "shutdown", beforeShutdown)
+        outcome.addBoth(finished)
+        reactor.run()
+        if not run.finished:
+            log.warning("The reactor stopped before main() finished")
+    finally:
+        if owned:
+            reactor.close()
+    sys.exit(run.status)

@@ -1,0 +1,256 @@
+"""A listening TCP port: binds, accepts, and hands each connection a protocol.
+
+Facts that shaped it:
+
+- One readiness event may stand for many queued connections; accepting a
+  bounded batch per event keeps a connection storm from starving the
+  connections already open.
+- Running out of descriptors (EMFILE/ENFILE) or kernel memory leaves the
+  pending connection in the queue, so the socket stays readable: retrying
+  at once would spin. The port stops watching itself for a moment instead
+  and tries again later.
+- Errors about a single pending connection (ECONNABORTED: the client gave
+  up before we accepted) concern only that connection.
+- SO_REUSEADDR lets a restarted server bind while old connections to its
+  port linger in TIME_WAIT; it does not let two servers share a port.
+"""
+
+from __future__ import annotations
+
+import enum
+import errno
+import logging
+import socket
+from typing import Any
+
+from zope.interface import implementer
+
+from plait.core import Deferred, Failure, succeed
+from plait.interfaces import IListeningPort, IReadDescriptor
+
+from ._errors import listenErrorFor
+from ._tcp import IPAddress, Server, addressFor, enableNoDelay
+
+__all__ = ["Port", "PortState", "familyForInterface"]
+
+log = logging.getLogger("plait.tcp")
+
+ACCEPTS_PER_EVENT = 64
+ACCEPT_RETRY_DELAY = 0.1
+
+_OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+_TRANSIENT = frozenset(
+    {errno.ECONNABORTED, errno.EPROTO, errno.EPERM, errno.EINTR, errno.ECONNRESET}
+)
+
+
+# interface "" means every interface of the family, as listenTCP promises.
+_ANY: dict[int, str] = {socket.AF_INET: "0.0.0.0", socket.AF_INET6: "::"}  # noqa: S104
+
+
+def familyForInterface(interface: str) -> int:
+    """AF_INET6 for an IPv6 literal, else AF_INET."""
+    if ":" in interface:
+        try:
+            socket.inet_pton(socket.AF_INET6, interface.split("%", 1)[0])
+        except OSError:
+            return socket.AF_INET
+        return socket.AF_INET6
+    return socket.AF_INET
+
+
+class PortState(enum.Enum):
+    """The life cycle of a listening port."""
+
+    NEW = "not yet listening"
+    LISTENING = "listening"
+    STOPPED = "stopped"
+
+
+_TRANSITIONS: dict[PortState, frozenset[PortState]] = {
+    PortState.NEW: frozenset({PortState.LISTENING}),
+    PortState.LISTENING: frozenset({PortState.STOPPED}),
+    PortState.STOPPED: frozenset({PortState.LISTENING}),
+}
+
+
+@implementer(IListeningPort, IReadDescriptor)
+class Port:
+    """Listens on ``interface:port`` and serves ``factory``'s protocols.
+
+    ``port`` 0 lets the kernel pick a free port (see ``getHost``).
+    """
+
+    transport = Server
+
+    def __init__(
+        self,
+        port: int,
+        factory: Any,
+        backlog: int = 50,
+        interface: str = "",
+        reactor: Any = None,
+    ) -> None:
+        self.port = port
+        self.factory = factory
+        self.backlog = backlog
+        self.interface = interface
+        self.reactor = reactor
+        self.family = familyForInterface(interface)
+        self.socket: socket.socket | None = None
+        self.state = PortState.NEW
+        self._retry: Any = None
+        self._host: IPAddress | None = None
+
+    def _move(self, new: PortState) -> None:
+        if new not in _TRANSITIONS[self.state]:
+            raise RuntimeError(f"port cannot go from {self.state.name} to {new.name}")
+        self.state = new
+
+    def __repr__(self) -> str:
+        where = self._host.port if self._host is not None else self.port
+        return f"<{self.logPrefix()} on TCP port {where} {self.state.name}>"
+
+    # -- IListeningPort ----------------------------------------------------
+
+    def startListening(self) -> None:
+        """Bind and listen; raise CannotListenError if the kernel refuses."""
+        if self.state is PortState.LISTENING:
+            return
+        sock = self._bind()
+        self.socket = sock
+        self._host = addressFor(sock.getsockname(), self.family)
+        self._move(PortState.LISTENING)
+        log.debug("%s listening on %s", type(self.factory).__name__, self._host)
+        self.factory.doStart()
+        self.reactor.addReader(self)
+
+    def _bind(self) -> socket.socket:
+        family = self.family
+        host = self.interface or _ANY[family]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                info = socket.getaddrinfo(
+                    host,
+                    self.port,
+                    family,
+                    socket.SOCK_STREAM,
+                    0,
+                    socket.AI_NUMERICHOST,
+                )
+                sock.bind(info[0][4])
+            else:
+                sock.bind((host, self.port))
+            sock.listen(self.backlog)
+            sock.setblocking(False)
+        except (OSError, OverflowError) as e:
+            sock.close()
+            if isinstance(e, OverflowError):
+                e = OSError(errno.EINVAL, str(e))
+            raise listenErrorFor(e, self.interface, self.port) from e
+        return sock
+
+    def stopListening(self) -> Deferred[None]:
+        """Close the listening socket; the Deferred fires once it is closed."""
+        if self.state is PortState.LISTENING:
+            self._shutDown()
+        return succeed(None)
+
+    loseConnection = stopListening
+
+    def getHost(self) -> IPAddress:
+        """The bound address; its port is the real one when 0 was asked for."""
+        if self._host is None:
+            if self.family == socket.AF_INET6:
+                return addressFor((_ANY[self.family], self.port, 0, 0), self.family)
+            return addressFor((_ANY[self.family], self.port), self.family)
+        return self._host
+
+    # -- IReadDescriptor ---------------------------------------------------
+
+    def fileno(self) -> int:
+        """The listening socket's descriptor, -1 when not listening."""
+        return self.socket.fileno() if self.socket is not None else -1
+
+    def doRead(self) -> None:
+        """Accept the pending connections (a bounded batch)."""
+        sock = self.socket
+        if sock is None:
+            return
+        factory = self.factory
+        reactor = self.reactor
+        family = self.family
+        for _ in range(ACCEPTS_PER_EVENT):
+            try:
+                conn, sockaddr = sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as e:
+                if e.errno in _OUT_OF_RESOURCES:
+                    self._backOff(e)
+                    return
+                if e.errno in _TRANSIENT:
+                    continue
+                raise
+            conn.setblocking(False)
+            enableNoDelay(conn)
+            peer = addressFor(sockaddr, family)
+            try:
+                protocol = factory.buildProtocol(peer)
+            except Exception:
+                log.exception("%s failed to build a protocol", type(factory).__name__)
+                conn.close()
+                continue
+            if protocol is None:
+                conn.close()
+                continue
+            transport = self.transport(conn, protocol, reactor, peer)
+            try:
+                transport.startTransport()
+            except Exception as e:
+                log.exception("%s failed in makeConnection", type(protocol).__name__)
+                transport.connectionLost(Failure(e))
+            if self.socket is None:
+                return  # a protocol stopped the port
+
+    def _backOff(self, err: OSError) -> None:
+        log.error(
+            "%s: cannot accept a connection (%s); pausing accepts for %.1f s",
+            self,
+            err.strerror,
+            ACCEPT_RETRY_DELAY,
+        )
+        self.reactor.removeReader(self)
+        self._retry = self.reactor.callLater(ACCEPT_RETRY_DELAY, self._resume)
+
+    def _resume(self) -> None:
+        self._retry = None
+        if self.state is PortState.LISTENING:
+            self.reactor.addReader(self)
+
+    def connectionLost(self, reason: Failure) -> None:
+        """The reactor dropped the port after an error: stop listening."""
+        log.error("%s stopped after an error: %s", self, reason.getErrorMessage())
+        if self.state is PortState.LISTENING:
+            self._shutDown()
+
+    def _shutDown(self) -> None:
+        self._move(PortState.STOPPED)
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
+        self.reactor.removeReader(self)
+        sock, self.socket = self.socket, None
+        if sock is not None:
+            sock.close()
+        try:
+            self.factory.doStop()
+        except Exception:
+            log.exception("%s.doStop failed", type(self.factory).__name__)
+
+    def logPrefix(self) -> str:
+        """The factory's name, for log messages."""
+        prefix = getattr(self.factory, "logPrefix", None)
+        return str(prefix()) if prefix is not None else type(self.factory).__name__

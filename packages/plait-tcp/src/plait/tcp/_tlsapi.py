@@ -1,0 +1,67 @@
+"""The public TLS option builders, importable without the ``tls`` extra.
+
+``plait.tcp`` must import on a machine without pyOpenSSL; these wrappers
+load the TLS modules on first use and raise MissingCapability (naming
+``plait-tcp[tls]``) when the extra is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from plait.errors import MissingCapability
+
+from ._tlssupport import TLS_EXTRA, tlsAvailable
+
+if TYPE_CHECKING:
+    from ._tls_options import ClientTLSOptions, ServerTLSOptions
+
+__all__ = ["optionsForClientTLS", "optionsForServerTLS"]
+
+
+def optionsForClientTLS(
+    hostname: str,
+    trustRoot: Any = None,
+    clientCertificate: tuple[Any, Any] | None = None,
+    acceptableProtocols: Sequence[bytes] | None = None,
+) -> ClientTLSOptions:
+    """TLS client settings verifying ``hostname`` (a name or an IP address).
+
+    ``trustRoot``: CA certificate(s) to trust instead of the system store
+    (PEM bytes or text, a path, or certificate objects). ``clientCertificate``:
+    ``(certificateChain, privateKey)`` to present when asked.
+    ``acceptableProtocols``: ALPN names to offer, best first. TLS 1.2 is the
+    minimum; the server's certificate chain and name are always checked.
+    """
+    if not tlsAvailable():
+        raise MissingCapability("optionsForClientTLS", TLS_EXTRA)
+    from ._tls_options import optionsForClientTLS as build
+
+    return build(hostname, trustRoot, clientCertificate, acceptableProtocols)
+
+
+def optionsForServerTLS(
+    certificateChain: Any,
+    privateKey: Any,
+    trustRoot: Any = None,
+    requireClientCertificate: bool = False,
+    acceptableProtocols: Sequence[bytes] | None = None,
+) -> ServerTLSOptions:
+    """TLS server settings presenting ``certificateChain`` (leaf first).
+
+    ``trustRoot`` makes the server ask for client certificates and check
+    them against it; ``requireClientCertificate`` refuses clients without
+    one. ``acceptableProtocols``: ALPN names served, best first.
+    """
+    if not tlsAvailable():
+        raise MissingCapability("optionsForServerTLS", TLS_EXTRA)
+    from ._tls_options import optionsForServerTLS as build
+
+    return build(
+        certificateChain,
+        privateKey,
+        trustRoot,
+        requireClientCertificate,
+        acceptableProtocols,
+    )
