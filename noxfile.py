@@ -109,6 +109,7 @@ def typecheck(session: nox.Session) -> None:
         "pytest",
         "pytest-timeout",
         "tomlkit",
+        "nox",
         *workspace.third_party_requirements(DISTS),
     )
     targets: list[str] = []
@@ -152,19 +153,23 @@ def build(session: nox.Session) -> None:
         workspace.build_all(
             DISTS, Path(again), CONSTRAINTS, wheel_only=False, run=session.run
         )
-        first = {p.name: _digest(p) for p in out.iterdir()}
-        second = {p.name: _digest(p) for p in Path(again).iterdir()}
+        first = {p.name: _digest(p) for p in _artifacts(out)}
+        second = {p.name: _digest(p) for p in _artifacts(Path(again))}
     if first != second:
         differ = sorted(
             n for n in first.keys() | second.keys() if first.get(n) != second.get(n)
         )
         session.error(f"two builds differ: {differ}")
     session.log(f"{len(first)} artifacts, identical across two builds")
-    session.run("twine", "check", "--strict", *map(str, sorted(out.iterdir())))
+    session.run("twine", "check", "--strict", *map(str, _artifacts(out)))
     problems = workspace.check_wheels(DISTS, out)
     if problems:
         session.error("\n".join(problems))
     session.log("wheels: no plait/__init__.py, py.typed in every sub-package")
+
+
+def _artifacts(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.name.endswith((".whl", ".tar.gz")))
 
 
 def _digest(path: Path) -> str:

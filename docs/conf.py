@@ -6,7 +6,7 @@ import importlib.metadata
 
 project = "plait"
 author = "The plait developers"
-copyright = "2026, The plait developers"  # noqa: A001
+copyright = "2026, The plait developers"
 release = importlib.metadata.version("plait-core")
 version = release
 

@@ -167,6 +167,11 @@ class Reactor(FDSetMixin, EventsMixin, ThreadsMixin, ResolverMixin):
             extensions = discoverExtensions()
         self._missingMethods = applyExtensions(self, extensions)
 
+    @property
+    def pollerName(self) -> str:
+        """The name of the poller this reactor waits in (``"epoll"``, ...)."""
+        return self._poller.name
+
     def __repr__(self) -> str:
         return f"<Reactor poller={self._poller.name} state={self._state.value}>"
 
