@@ -390,6 +390,20 @@ def test_close_stops_the_producer(reactor: Reactor, pair: Any) -> None:
     assert producer.calls == ["stop"]
 
 
+def test_peer_eof_with_a_producer_registered_still_closes(
+    reactor: Reactor, pair: Any
+) -> None:
+    """A peer's FIN ends a plain protocol even while a producer is registered."""
+    a, b = pair
+    transport, proto = connect(reactor, a)
+    producer = PushProducer()
+    transport.registerProducer(producer, True)
+    b.shutdown(socket.SHUT_WR)
+    runUntil(reactor, lambda: bool(proto.lost))
+    assert proto.lost[0].check(ConnectionDone)
+    assert producer.calls == ["stop"]
+
+
 def test_second_producer_is_refused(reactor: Reactor, pair: Any) -> None:
     """Registering a producer while one is registered raises RuntimeError."""
     a, _ = pair

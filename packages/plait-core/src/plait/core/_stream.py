@@ -223,8 +223,14 @@ class StreamTransport:
             self._move(_S.HALF_CLOSED_READ)
             self.protocol.readConnectionLost()
             return
-        # The peer has finished; finish our side as loseConnection would.
+        # The peer has finished; finish our side as loseConnection would,
+        # sending what is buffered. A producer would keep the connection
+        # open for ever waiting to be unregistered, and nobody will read
+        # what it makes: it is stopped and detached.
         self._move(_S.DRAINING)
+        if self._flow.producer is not None:
+            self._flow.stop()
+            self._flow.unregister()
         self._maybeFinish(later=False)
 
     def readConnectionLost(self, reason: Failure) -> None:
