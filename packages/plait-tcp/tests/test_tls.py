@@ -22,7 +22,12 @@ from plait.errors import (
     PeerVerifyError,
     SSLError,
 )
-from plait.interfaces import IPushProducer, IReactorSSL, ISSLTransport
+from plait.interfaces import (
+    IHalfCloseableProtocol,
+    IPushProducer,
+    IReactorSSL,
+    ISSLTransport,
+)
 from plait.tcp import TCPExtension, optionsForClientTLS, optionsForServerTLS
 
 
@@ -411,3 +416,79 @@ class TestTLSConformance(StreamTransportConformance):
             reactor.close()
 
         return ConnectedPair(turn=lambda: reactor.iterate(0.01), close=close)
+
+
+@implementer(IHalfCloseableProtocol)
+class HalfCloser(Recorder):
+    """Records half-close events; answers the peer's close with a last word."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[str] = []
+
+    def readConnectionLost(self) -> None:
+        self.events.append("readLost")
+        self.transport.write(b"reply after your close")
+        self.transport.loseConnection()
+
+    def writeConnectionLost(self) -> None:
+        self.events.append("writeLost")
+
+
+def test_half_close_over_tls(reactor: Any, until: Any, certs: Any) -> None:
+    """loseWriteConnection sends close_notify; a half-closeable peer hears
+    readConnectionLost, can still answer, and both end with ConnectionDone."""
+    server = HalfCloser()
+    port = serve(
+        reactor, server, optionsForServerTLS(certs.serverChain, certs.serverKey)
+    )
+
+    class Asker(HalfCloser):
+        def connectionMade(self) -> None:
+            self.transport.write(b"question")
+            self.transport.loseWriteConnection()
+
+        def readConnectionLost(self) -> None:
+            self.events.append("readLost")
+
+    client = Asker()
+    options = optionsForClientTLS("localhost", trustRoot=certs.ca)
+    reactor.connectSSL("127.0.0.1", port.getHost().port, single(client), options)
+    until(reactor, lambda: bool(server.lost) and bool(client.lost))
+    assert bytes(server.data) == b"question"
+    assert bytes(client.data) == b"reply after your close"
+    assert server.events == ["readLost"]
+    assert client.events == ["writeLost"]
+    assert server.lost[0].check(ConnectionDone)
+    assert client.lost[0].check(ConnectionDone)
+    port.stopListening()
+
+
+def test_bare_fin_is_not_a_tls_half_close(reactor: Any, until: Any, certs: Any) -> None:
+    """A FIN without close_notify ends a half-closeable protocol with
+    ConnectionLost, never readConnectionLost: it could be forged."""
+    server = HalfCloser()
+    port = serve(
+        reactor, server, optionsForServerTLS(certs.serverChain, certs.serverKey)
+    )
+
+    class Truncator(Recorder):
+        def dataReceived(self, data: bytes) -> None:
+            pass
+
+        def connectionMade(self) -> None:
+            self.transport.write(b"partial")
+            # Below TLS: FIN on the TCP connection, no close_notify.
+            tls = self.transport
+            tls.whenHandshakeDone().addCallback(
+                lambda _: reactor.callLater(0.05, tls.transport.loseWriteConnection)
+            )
+
+    client = Truncator()
+    options = optionsForClientTLS("localhost", trustRoot=certs.ca)
+    reactor.connectSSL("127.0.0.1", port.getHost().port, single(client), options)
+    until(reactor, lambda: bool(server.lost))
+    assert bytes(server.data) == b"partial"
+    assert server.events == []
+    assert server.lost[0].check(ConnectionLost)
+    port.stopListening()

@@ -101,6 +101,25 @@ def test_close_notify_closes_both(certs: Any) -> None:
     assert wire.client.state.name == "CLOSED"
 
 
+def test_half_close_keeps_the_other_direction(certs: Any) -> None:
+    """With halfClose, a peer's close_notify leaves the engine PEER_CLOSED:
+    it still sends, and its own close() completes the shutdown."""
+    wire = makeWire(certs)
+    wire.server.halfClose = True
+    wire.client.begin()
+    wire.pump()
+    wire.client.close()
+    wire.pump()
+    assert wire.server.state is TLSState.PEER_CLOSED
+    assert wire.client.state is TLSState.SHUTTING_DOWN
+    wire.server.send(b"answer after your close")
+    wire.server.close()
+    assert wire.server.state is TLSState.CLOSED
+    wire.pump()
+    assert bytes(wire.atClient) == b"answer after your close"
+    assert wire.client.state is TLSState.CLOSED
+
+
 def test_close_during_handshake_is_refused(certs: Any) -> None:
     """OpenSSL cannot shut down mid-handshake, so close() raises there."""
     wire = makeWire(certs)

@@ -44,18 +44,23 @@ class TLSState(enum.Enum):
     HANDSHAKING = "handshaking"
     OPEN = "open: application data flows both ways"
     SHUTTING_DOWN = "our close_notify sent, waiting for the peer's"
+    PEER_CLOSED = "the peer's close_notify received, ours not sent yet"
     CLOSED = "closed"
 
 
 _TRANSITIONS: dict[TLSState, frozenset[TLSState]] = {
     TLSState.HANDSHAKING: frozenset({TLSState.OPEN, TLSState.CLOSED}),
-    TLSState.OPEN: frozenset({TLSState.SHUTTING_DOWN, TLSState.CLOSED}),
+    TLSState.OPEN: frozenset(
+        {TLSState.SHUTTING_DOWN, TLSState.PEER_CLOSED, TLSState.CLOSED}
+    ),
     TLSState.SHUTTING_DOWN: frozenset({TLSState.CLOSED}),
+    TLSState.PEER_CLOSED: frozenset({TLSState.CLOSED}),
     TLSState.CLOSED: frozenset(),
 }
 
 _HANDSHAKING = TLSState.HANDSHAKING
 _OPEN = TLSState.OPEN
+_PEER_CLOSED = TLSState.PEER_CLOSED
 
 
 class TLSEngine:
@@ -65,9 +70,22 @@ class TLSEngine:
     :param serverSide: True to answer a handshake, False to start one.
     :param verify: the record the connection's verify callback fills in,
         used to explain a rejected certificate.
+
+    ``halfClose`` decides what a peer's close_notify does: when False (the
+    default) the engine answers with its own at once and is ``CLOSED``;
+    when True it moves to ``PEER_CLOSED`` and may still send until the owner
+    calls ``close``.
     """
 
-    __slots__ = ("_conn", "_opened", "_pending", "_verify", "serverSide", "state")
+    __slots__ = (
+        "_conn",
+        "_opened",
+        "_pending",
+        "_verify",
+        "halfClose",
+        "serverSide",
+        "state",
+    )
 
     def __init__(
         self,
@@ -79,6 +97,7 @@ class TLSEngine:
         self._pending: list[bytes] = []
         self._verify = verify
         self.serverSide = serverSide
+        self.halfClose = False
         self.state: TLSState = _HANDSHAKING
         self._opened = False
         if serverSide:
@@ -103,10 +122,11 @@ class TLSEngine:
 
         Raises ``SSLError`` (``PeerVerifyError`` for a rejected certificate)
         when the session fails; the engine is then ``CLOSED``. A peer's
-        close_notify moves the engine to ``CLOSED`` without raising.
+        close_notify moves the engine to ``CLOSED`` (or ``PEER_CLOSED``, see
+        ``halfClose``) without raising; nothing is read after it.
         """
         state = self.state
-        if state is TLSState.CLOSED:
+        if state is TLSState.CLOSED or state is _PEER_CLOSED:
             return b""
         conn = self._conn
         conn.bio_write(bytes(data) if type(data) is not bytes else data)
@@ -133,9 +153,9 @@ class TLSEngine:
     def send(self, data: _Data) -> None:
         """Encrypt ``data``, or hold it until the handshake is done."""
         state = self.state
-        if state is _OPEN and not self._pending:
+        if (state is _OPEN or state is _PEER_CLOSED) and not self._pending:
             self._write(data)
-        elif state is _HANDSHAKING or state is _OPEN:
+        elif state is _HANDSHAKING or state is _OPEN or state is _PEER_CLOSED:
             self._pending.append(bytes(data))
         # Once shutting down or closed there is nowhere for data to go.
 
@@ -149,6 +169,10 @@ class TLSEngine:
         if self.state is _OPEN:
             self._flushPending()
             self._move(TLSState.SHUTTING_DOWN)
+            self._shutdown()
+        elif self.state is _PEER_CLOSED:
+            self._flushPending()
+            self._move(TLSState.CLOSED)
             self._shutdown()
         elif self.state is _HANDSHAKING:
             raise RuntimeError("TLS close_notify cannot be sent during the handshake")
@@ -258,6 +282,9 @@ class TLSEngine:
             raise self._failed(e) from e
 
     def _peerClosed(self) -> None:
+        if self.state is _OPEN and self.halfClose:
+            self._move(_PEER_CLOSED)
+            return
         if self.state is _OPEN:
             # Answer the peer's close_notify with ours.
             try:

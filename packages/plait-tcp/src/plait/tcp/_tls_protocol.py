@@ -23,6 +23,11 @@ Facts that shaped it:
 - A peer that closes the TCP connection without close_notify may have had
   its data truncated by an attacker; the application hears ConnectionLost,
   never ConnectionDone.
+- Half-close is TLS's own: ``loseWriteConnection`` sends close_notify and
+  then FIN, and an application that provides ``IHalfCloseableProtocol``
+  hears ``readConnectionLost`` when the peer's close_notify arrives, and
+  may go on writing until it closes. A bare FIN is never taken for a
+  half-close, since an attacker can forge one.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from plait.core import Deferred, Failure, fail, succeed
 from plait.errors import ConnectionDone, ConnectionLost, SSLError
 from plait.interfaces import (
     IConsumer,
+    IHalfCloseableProtocol,
     IProtocol,
     IPushProducer,
     ISSLTransport,
@@ -51,6 +57,7 @@ __all__ = ["TLSTransport"]
 
 _HANDSHAKING = TLSState.HANDSHAKING
 _OPEN = TLSState.OPEN
+_PEER_CLOSED = TLSState.PEER_CLOSED
 
 
 def _asBytes(data: object) -> bytes:
@@ -114,7 +121,13 @@ class _Close(enum.Enum):
 
 
 @implementer(
-    ISSLTransport, ITCPTransport, IConsumer, IPushProducer, ISystemHandle, IProtocol
+    ISSLTransport,
+    ITCPTransport,
+    IConsumer,
+    IPushProducer,
+    ISystemHandle,
+    IProtocol,
+    IHalfCloseableProtocol,
 )
 class TLSTransport:
     """Encrypts for ``protocol`` over the transport this is connected to."""
@@ -132,6 +145,8 @@ class TLSTransport:
         self._connectAfterHandshake = connectAfterHandshake
         self.transport = None
         self.engine = engineFor(contextFactory, isClient)
+        self._halfCloseable = IHalfCloseableProtocol.providedBy(protocol)
+        self.engine.halfClose = self._halfCloseable
         self.wrappedReason: Failure | None = None
         self._failure: Failure | None = None
         self._close: _Close | None = None
@@ -185,12 +200,25 @@ class TLSTransport:
                 self._handshakeDone()
             if plain:
                 self.protocol.dataReceived(plain)
+            if before is not _PEER_CLOSED and engine.state is _PEER_CLOSED:
+                self.protocol.readConnectionLost()
         finally:
             self._receiving = False
         self._flush()
         if engine.state is TLSState.CLOSED and self._failure is None:
             # The peer's close_notify arrived; ours went out in the flush.
             self.transport.loseConnection()
+
+    def readConnectionLost(self) -> None:
+        """The transport below saw FIN: unless close_notify came first, the
+        stream may have been cut short, so the whole connection closes."""
+        if self.engine.state is not _PEER_CLOSED:
+            self.transport.loseConnection()
+
+    def writeConnectionLost(self) -> None:
+        """Our FIN is out after close_notify: tell a half-closing application."""
+        if self._close is _Close.WRITE and self._halfCloseable:
+            self.protocol.writeConnectionLost()
 
     def connectionLost(self, reason: Failure) -> None:
         """The transport below is gone: tell the application why, once."""
@@ -320,19 +348,20 @@ class TLSTransport:
 
     def _maybeClose(self) -> None:
         engine = self.engine
-        if self._producer is not None or engine.state is _HANDSHAKING:
+        state = engine.state
+        if self._producer is not None or state is _HANDSHAKING:
             return
-        if engine.state is _OPEN:
+        if state is _OPEN or state is _PEER_CLOSED:
             try:
                 engine.close()
             except SSLError as e:
                 self._failed(e)
                 return
             self._flush()
-            if self._close is _Close.ALL:
+            if state is _OPEN and self._close is _Close.ALL:
                 self._linger()
                 return
-        if self._close is _Close.WRITE:
+        if self._close is _Close.WRITE and state is not _PEER_CLOSED:
             self.transport.loseWriteConnection()
         else:
             self.transport.loseConnection()
