@@ -220,7 +220,7 @@ def test_iterate_delay_bounds_the_wait(reactor: Reactor) -> None:
     """iterate(delay) returns after at most delay, not at the next timer."""
     call = reactor.callLater(3600, print)
     reactor.iterate(0.001)
-    assert reactor.getDelayedCalls() == [call]
+    assert reactor.getDelayedCalls() == (call,)
 
 
 def test_exception_in_thread_call_is_logged(

@@ -124,7 +124,7 @@ def test_max_retries_gives_up() -> None:
         factory.clientConnectionFailed(connector, None)
         clockOf(factory).advance(100)
     assert connector.connects == 2
-    assert clockOf(factory).getDelayedCalls() == []
+    assert clockOf(factory).getDelayedCalls() == ()
 
 
 def test_build_protocol_resets_the_backoff() -> None:
@@ -150,7 +150,7 @@ def test_stop_trying_cancels_the_pending_retry() -> None:
     assert connector.stops == 1
     assert factory.continueTrying is False
     factory.clientConnectionLost(connector, None)
-    assert clockOf(factory).getDelayedCalls() == []
+    assert clockOf(factory).getDelayedCalls() == ()
 
 
 def test_stop_trying_tolerates_a_connector_not_connecting() -> None:

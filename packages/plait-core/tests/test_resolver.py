@@ -167,4 +167,4 @@ def test_cancel_stops_the_timer(reactor: Reactor, monkeypatch) -> None:
     d.addErrback(lambda f: None)
     d.cancel()
     release.set()
-    assert reactor.getDelayedCalls() == []
+    assert reactor.getDelayedCalls() == ()

@@ -178,7 +178,7 @@ def test_stop_fires_the_start_deferred_with_the_loop() -> None:
     loop.stop()
     assert results == [loop]
     assert not loop.running
-    assert clock.getDelayedCalls() == []
+    assert clock.getDelayedCalls() == ()
 
 
 def test_stop_from_inside_the_function() -> None:
@@ -205,7 +205,7 @@ def test_function_error_stops_the_loop_and_fails_the_deferred() -> None:
     loop.start(1).addErrback(failures.append)
     assert not loop.running
     assert failures[0].check(ZeroDivisionError)
-    assert clock.getDelayedCalls() == []
+    assert clock.getDelayedCalls() == ()
 
 
 def test_deferred_result_delays_the_next_call() -> None:
@@ -414,7 +414,7 @@ def test_defer_later_cancel_cancels_the_call() -> None:
     d = deferLater(clock, 1, called.append, 1)
     d.addErrback(failures.append)
     d.cancel()
-    assert clock.getDelayedCalls() == []
+    assert clock.getDelayedCalls() == ()
     clock.advance(5)
     assert called == []
     assert failures[0].check(CancelledError)

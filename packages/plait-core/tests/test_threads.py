@@ -258,4 +258,4 @@ def test_foreign_thread_may_schedule_when_not_running(reactor: Reactor) -> None:
     t = threading.Thread(target=lambda: calls.append(reactor.callLater(0, print)))
     t.start()
     t.join(30)
-    assert reactor.getDelayedCalls() == calls
+    assert reactor.getDelayedCalls() == tuple(calls)

@@ -303,7 +303,7 @@ def test_get_delayed_calls_lists_active_only(clocked_reactor) -> None:
     cancelled.cancel()
     clocked_reactor.iterate()
     assert done.called
-    assert clocked_reactor.getDelayedCalls() == [sooner, later]
+    assert clocked_reactor.getDelayedCalls() == (sooner, later)
 
 
 def test_repr_names_function_and_state(clocked_reactor) -> None:

@@ -362,9 +362,9 @@ class Reactor(FDSetMixin, EventsMixin, ThreadsMixin, ResolverMixin):
             raise TypeError(f"callLater() needs a callable, not {callable!r}")
         return DelayedCall(self._timers, self._clock() + delay, callable, args, kw)
 
-    def getDelayedCalls(self) -> list[DelayedCall]:
+    def getDelayedCalls(self) -> tuple[DelayedCall, ...]:
         """The calls scheduled and neither run nor cancelled, earliest first."""
-        return self._timers.active()
+        return tuple(self._timers.active())
 
     # -- deprecated: IReactorArbitrary ---------------------------------------
 

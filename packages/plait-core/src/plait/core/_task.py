@@ -171,9 +171,9 @@ class Clock:
         call.time = when
         insort(self._calls, call, key=_sortKey)
 
-    def getDelayedCalls(self) -> list[_ClockCall]:
+    def getDelayedCalls(self) -> tuple[_ClockCall, ...]:
         """The pending calls, earliest first."""
-        return list(self._calls)
+        return tuple(self._calls)
 
     def advance(self, amount: float) -> None:
         """Move time forward by *amount* and run every call now due.
