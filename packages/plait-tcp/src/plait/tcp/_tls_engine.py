@@ -15,8 +15,9 @@ Facts that shaped it:
 - A fatal error can leave an alert in the outgoing BIO; the owner should
   still send ``dataToSend()`` before dropping the connection, so the peer
   learns why.
-- Reads from the outgoing BIO stay below glibc's mmap threshold; a read
-  shorter than asked means the BIO is empty, saving a failing call.
+- The per-record work on the memory BIOs goes through ``_tls_io``, which
+  calls OpenSSL directly where pyOpenSSL's wrappers cost more than the
+  cryptography.
 """
 
 from __future__ import annotations
@@ -28,12 +29,10 @@ from OpenSSL import SSL, crypto
 
 from plait.errors import PeerVerifyError, SSLError
 
+from ._tls_io import ioFor
 from ._tls_verify import VerifyRecord, sslErrorText
 
 __all__ = ["TLSEngine", "TLSState"]
-
-_BIO_CHUNK = 96 * 1024
-_RECV_CHUNK = 64 * 1024
 
 _Data = bytes | bytearray | memoryview
 
@@ -79,6 +78,7 @@ class TLSEngine:
 
     __slots__ = (
         "_conn",
+        "_io",
         "_opened",
         "_pending",
         "_verify",
@@ -94,6 +94,7 @@ class TLSEngine:
         verify: VerifyRecord | None = None,
     ) -> None:
         self._conn = connection
+        self._io = ioFor(connection)
         self._pending: list[bytes] = []
         self._verify = verify
         self.serverSide = serverSide
@@ -128,22 +129,17 @@ class TLSEngine:
         state = self.state
         if state is TLSState.CLOSED or state is _PEER_CLOSED:
             return b""
-        conn = self._conn
-        conn.bio_write(bytes(data) if type(data) is not bytes else data)
+        io = self._io
+        io.feed(bytes(data) if type(data) is not bytes else data)
         if state is _HANDSHAKING and not self._handshake():
             return b""
         chunks: list[bytes] = []
-        while True:
-            # OpenSSL signals "no more plaintext" only by raising.
-            try:
-                chunks.append(conn.recv(_RECV_CHUNK))
-            except SSL.WantReadError:  # noqa: PERF203
-                break
-            except SSL.ZeroReturnError:
-                self._peerClosed()
-                break
-            except SSL.Error as e:
-                raise self._failed(e) from e
+        try:
+            closed = io.readInto(chunks)
+        except SSL.Error as e:
+            raise self._failed(e) from e
+        if closed:
+            self._peerClosed()
         if self._pending and self.state is _OPEN:
             self._flushPending()
         if len(chunks) == 1:
@@ -185,23 +181,7 @@ class TLSEngine:
 
     def dataToSend(self) -> bytes:
         """Everything OpenSSL has queued for the wire, as one bytes object."""
-        conn = self._conn
-        try:
-            data = conn.bio_read(_BIO_CHUNK)
-        except SSL.WantReadError:
-            return b""
-        if len(data) < _BIO_CHUNK:
-            return data
-        parts = [data]
-        while True:
-            try:
-                data = conn.bio_read(_BIO_CHUNK)
-            except SSL.WantReadError:
-                break
-            parts.append(data)
-            if len(data) < _BIO_CHUNK:
-                break
-        return b"".join(parts)
+        return self._io.drain()
 
     # -- facts about the session ----------------------------------------
 
@@ -255,10 +235,10 @@ class TLSEngine:
 
     def _write(self, data: _Data) -> None:
         view = memoryview(data)
-        conn = self._conn
+        write = self._io.write
         while view.nbytes:
             try:
-                sent = conn.send(view)
+                sent = write(view)
             except SSL.WantReadError:
                 # A renegotiation is under way; retry after the next read.
                 self._pending.insert(0, view.tobytes())
