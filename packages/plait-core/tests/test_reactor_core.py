@@ -5,13 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import warnings
 
 import pytest
 from zope.interface.verify import verifyObject
 
 from plait.core import Reactor, availablePollers
-from plait.core import _reactor as reactor_module
 from plait.errors import (
     ReactorAlreadyRunning,
     ReactorNotRestartable,
@@ -336,18 +334,15 @@ class _Port:
 
 
 @pytest.mark.parametrize("method", ["listenWith", "connectWith"])
-def test_arbitrary_builds_starts_and_warns_once(
-    reactor: Reactor, monkeypatch: pytest.MonkeyPatch, method: str
-) -> None:
-    """listenWith/connectWith build and start the object; warn only once."""
-    monkeypatch.setattr(reactor_module, "_ARBITRARY_WARNED", set())
-    with pytest.warns(DeprecationWarning, match=method):
-        port = getattr(reactor, method)(_Port, 1, x=2)
+def test_arbitrary_builds_starts_and_warns(reactor: Reactor, method: str) -> None:
+    """listenWith/connectWith build and start the object, and each call warns
+    with a DeprecationWarning that points at the caller."""
+    for _ in range(2):
+        with pytest.warns(DeprecationWarning, match=method) as record:
+            port = getattr(reactor, method)(_Port, 1, x=2)
+        assert record[0].filename == __file__
     assert port.made == ((1,), {"x": 2})
     assert port.started
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        getattr(reactor, method)(_Port)
 
 
 def test_stop_during_startup(reactor: Reactor) -> None:

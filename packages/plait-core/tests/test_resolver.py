@@ -67,6 +67,17 @@ def test_resolve_uses_installed_resolver(reactor: Reactor) -> None:
     assert resolver.asked == [("example.test", (7,))]
 
 
+def test_bytes_names_are_decoded_never_read_as_packed_addresses(
+    reactor: Reactor,
+) -> None:
+    """A bytes name is decoded; four bytes are a name, not a packed IPv4."""
+    resolver = RecordingResolver("198.51.100.7")
+    reactor.installResolver(resolver)
+    assert _result(reactor.resolve(b"abcd")) == ["198.51.100.7"]
+    assert _result(reactor.resolve(b"127.0.0.1")) == ["127.0.0.1"]
+    assert resolver.asked == [("abcd", (10,))]
+
+
 def test_install_resolver_returns_previous(reactor: Reactor) -> None:
     """installResolver returns the resolver it replaces."""
     first, second = RecordingResolver(), RecordingResolver()

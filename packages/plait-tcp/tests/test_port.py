@@ -180,3 +180,12 @@ def test_ipv6_interface_listens_on_ipv6(reactor: Any, ipv6: str) -> None:
             pass
     finally:
         port.stopListening()
+
+
+def test_bytes_interface_is_accepted(reactor: Any) -> None:
+    """An interface given as ASCII bytes listens like the same text."""
+    port = reactor.listenTCP(0, Counting(), interface=b"127.0.0.1")
+    try:
+        assert port.getHost().host == "127.0.0.1"
+    finally:
+        port.stopListening()

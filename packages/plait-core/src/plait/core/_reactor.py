@@ -80,7 +80,6 @@ _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
 _callable = callable
-_ARBITRARY_WARNED: set[str] = set()
 
 
 class _State(enum.Enum):
@@ -388,9 +387,8 @@ class Reactor(FDSetMixin, EventsMixin, ThreadsMixin, ResolverMixin):
 
 
 def _warnArbitrary(method: str) -> None:
-    if method in _ARBITRARY_WARNED:
-        return
-    _ARBITRARY_WARNED.add(method)
+    # Every call warns; the warnings filters decide how often it is shown
+    # (once per calling line by default).
     warnings.warn(
         f"Reactor.{method}() is deprecated: build the port or connector "
         "yourself and start it",

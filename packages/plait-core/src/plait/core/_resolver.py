@@ -22,7 +22,7 @@ from zope.interface import implementer
 from plait.errors import DNSLookupError, TimeoutError
 from plait.interfaces import IResolverSimple
 
-from ._defer import Deferred, succeed
+from ._defer import Deferred, fail, succeed
 from ._failure import Failure
 
 __all__ = ["ResolverMixin", "ThreadedResolver", "lookupHost"]
@@ -126,8 +126,17 @@ class ResolverMixin:
         return old
 
     def resolve(self, name: str, timeout: float = 10) -> Deferred[str]:
-        """One IP address for *name*; an IP literal answers at once."""
+        """One IP address for *name*; an IP literal answers at once.
+
+        *name* may be text or ASCII bytes.
+        """
+        if isinstance(name, (bytes, bytearray)):
+            try:
+                name = bytes(name).decode("ascii")
+            except UnicodeDecodeError:
+                return fail(DNSLookupError(f"{name!r} is not a host name"))
         try:
+            # Only text: ip_address would read 4 or 16 bytes as a packed address.
             ipaddress.ip_address(name)
         except ValueError:
             pass

@@ -94,6 +94,8 @@ class Port:
         self.port = port
         self.factory = factory
         self.backlog = backlog
+        if isinstance(interface, (bytes, bytearray)):
+            interface = bytes(interface).decode("ascii")
         self.interface = interface
         self.reactor = reactor
         self.family = familyForInterface(interface)
