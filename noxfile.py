@@ -38,7 +38,13 @@ _WHEELHOUSE: list[Path] = []
 
 
 def _install(session: nox.Session, *args: str) -> None:
-    session.install("-c", CONSTRAINTS, *args)
+    fresh: list[str] = []
+    if "--find-links" in args and session.venv_backend == "uv":
+        # uv caches a wheel by name and version: without these flags a second
+        # run would install the previous build of our own distributions.
+        for dist in DISTS:
+            fresh += ["--refresh-package", dist.name, "--reinstall-package", dist.name]
+    session.install("-c", CONSTRAINTS, *fresh, *args)
 
 
 def _wheelhouse(session: nox.Session) -> Path:

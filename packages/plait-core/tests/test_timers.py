@@ -63,11 +63,17 @@ def test_get_time_is_due_time(clocked_reactor: Reactor, clock) -> None:
     assert clocked_reactor.seconds() == clock.now
 
 
-def test_seconds_is_monotonic_by_default(reactor: Reactor) -> None:
-    """Without a fake clock seconds() reads time.monotonic."""
-    before = time.monotonic()
-    now = reactor.seconds()
-    assert before <= now <= time.monotonic()
+def test_seconds_is_epoch_time_on_a_monotonic_clock(reactor: Reactor) -> None:
+    """Without a fake clock seconds() is time since the epoch, moving with
+    time.monotonic, and a call's getTime() is on that scale."""
+    assert abs(reactor.seconds() - time.time()) < 5
+    # A fixed distance from time.monotonic: it moves exactly as that does.
+    first = reactor.seconds() - time.monotonic()
+    sum(range(100_000))
+    assert abs((reactor.seconds() - time.monotonic()) - first) < 0.01
+    call = reactor.callLater(10, print)
+    assert abs(call.getTime() - (time.time() + 10)) < 5
+    call.cancel()
 
 
 def test_attributes_describe_the_call(clocked_reactor: Reactor) -> None:

@@ -81,6 +81,17 @@ _T = TypeVar("_T")
 
 _callable = callable
 
+_monotonic = time.monotonic
+#: Added to the monotonic clock so that reactor time reads as seconds since
+#: the epoch (what ``IDelayedCall.getTime`` promises) yet never jumps when
+#: the wall clock is set.
+_EPOCH_OFFSET = time.time() - _monotonic()
+
+
+def epochMonotonic() -> float:
+    """A monotonic clock that started out equal to ``time.time()``."""
+    return _monotonic() + _EPOCH_OFFSET
+
 
 class _State(enum.Enum):
     NEW = "new"
@@ -124,7 +135,7 @@ class Reactor(FDSetMixin, EventsMixin, ThreadsMixin, ResolverMixin):
         exactly those.
     :param installSignalHandlers: when ``run()`` is called in the main
         thread, let SIGINT and SIGTERM stop the reactor cleanly.
-    :param _clock: the time source, for tests; ``time.monotonic`` otherwise.
+    :param _clock: the time source, for tests; ``epochMonotonic`` otherwise.
     """
 
     running: bool
@@ -135,7 +146,7 @@ class Reactor(FDSetMixin, EventsMixin, ThreadsMixin, ResolverMixin):
         *,
         extensions: Sequence[ExtensionFactory] | None = None,
         installSignalHandlers: bool = True,
-        _clock: Callable[[], float] = time.monotonic,
+        _clock: Callable[[], float] = epochMonotonic,
     ) -> None:
         self._poller = createPoller(poller)
         self._clock = _clock
@@ -335,7 +346,7 @@ class Reactor(FDSetMixin, EventsMixin, ThreadsMixin, ResolverMixin):
     # -- time ----------------------------------------------------------------
 
     def seconds(self) -> float:
-        """The reactor's monotonic clock, in seconds."""
+        """Seconds since the epoch, on a clock that never goes backwards."""
         return self._clock()
 
     def callLater(
