@@ -125,7 +125,7 @@ class ResolverMixin:
         old, self._resolver = self._resolver, resolver
         return old
 
-    def resolve(self, name: str, timeout: float = 10) -> Deferred[str]:
+    def resolve(self, name: str | bytes, timeout: float = 10) -> Deferred[str]:
         """One IP address for *name*; an IP literal answers at once.
 
         *name* may be text or ASCII bytes.

@@ -42,7 +42,7 @@ class TCPExtension:
     # -- IReactorTCP ------------------------------------------------------
 
     def listenTCP(
-        self, port: int, factory: Any, backlog: int = 50, interface: str = ""
+        self, port: int, factory: Any, backlog: int = 50, interface: str | bytes = ""
     ) -> Port:
         """Listen on ``interface:port`` (all IPv4 interfaces by default)."""
         p = Port(port, factory, backlog, interface, self.reactor)

@@ -88,7 +88,7 @@ class Port:
         port: int,
         factory: Any,
         backlog: int = 50,
-        interface: str = "",
+        interface: str | bytes = "",
         reactor: Any = None,
     ) -> None:
         self.port = port
