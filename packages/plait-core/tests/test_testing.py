@@ -503,3 +503,20 @@ def test_conformance_hook_is_required() -> None:
     """Using the mixin without connectPair says what is missing."""
     with pytest.raises(NotImplementedError, match="connectPair"):
         StreamTransportConformance().test_writes_arrive_in_order()
+
+
+def test_records_are_tuples_of_the_call_arguments() -> None:
+    """A recorded call indexes, unpacks and compares like the tuple of its
+    arguments, and names each one too."""
+    from plait.core import Factory
+    from plait.core.testing import MemoryReactor
+
+    reactor = MemoryReactor()
+    factory = Factory()
+    reactor.listenTCP(80, factory)
+    reactor.connectTCP("example.test", 443, factory)
+    assert reactor.tcpServers[0] == (80, factory, 50, "")
+    assert reactor.tcpServers[0].backlog == 50
+    assert reactor.tcpClients[0][2] is factory
+    host, port, _, timeout, bindAddress = reactor.tcpClients[0]
+    assert (host, port, timeout, bindAddress) == ("example.test", 443, 30, None)

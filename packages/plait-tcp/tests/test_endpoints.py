@@ -88,6 +88,29 @@ def test_tcp4_endpoints_round_trip(reactor: Any, drive: Any, until: Any) -> None
     drive(reactor, port.stopListening())
 
 
+def test_connect_fires_even_if_the_protocol_closes_in_connection_made(
+    reactor: Any, drive: Any
+) -> None:
+    """connect() gives the protocol once connectionMade has run, even when it
+    wrote and closed the connection right there."""
+    port = drive(
+        reactor,
+        TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(
+            Factory.forProtocol(Echo)
+        ),
+    )
+
+    class SayAndGo(Recorder):
+        def connectionMade(self) -> None:
+            self.transport.write(b"bye")
+            self.transport.loseConnection()
+
+    client = TCP4ClientEndpoint(reactor, "127.0.0.1", port.getHost().port)
+    protocol = drive(reactor, client.connect(Factory.forProtocol(SayAndGo)))
+    assert isinstance(protocol, SayAndGo)
+    drive(reactor, port.stopListening())
+
+
 def test_listen_failure_is_a_failed_deferred(reactor: Any, drive: Any) -> None:
     """listen() on a taken port gives a Deferred failing with CannotListenError."""
     holder = socket.socket()
@@ -312,3 +335,20 @@ def test_tls_endpoints_connect_protocols_only_after_the_handshake(
     assert client.transport is None and client.lost == []
     assert all(p.transport is None and p.lost == [] for p in serverProtocols)
     drive(reactor, port.stopListening())
+
+
+def test_cancel_on_a_memory_reactor() -> None:
+    """Cancelling a connect() made on the memory reactor fails the Deferred
+    with ConnectingCancelledError and stops the recorded connector."""
+    from plait.core.testing import MemoryReactor
+    from plait.errors import ConnectingCancelledError
+
+    reactor = MemoryReactor()
+    d = TCP4ClientEndpoint(reactor, "127.0.0.1", 80).connect(
+        Factory.forProtocol(Recorder)
+    )
+    failures: list[Any] = []
+    d.addErrback(failures.append)
+    d.cancel()
+    assert failures[0].check(ConnectingCancelledError)
+    assert reactor.connectors[0].stoppedConnecting

@@ -11,7 +11,7 @@ import pytest
 from plait.address import IPv4Address, IPv6Address
 from plait.core import Factory, Protocol
 from plait.errors import CannotListenError
-from plait.interfaces import IListeningPort
+from plait.interfaces import IListeningPort, ISystemHandle
 from plait.tcp import Port
 
 
@@ -189,3 +189,13 @@ def test_bytes_interface_is_accepted(reactor: Any) -> None:
         assert port.getHost().host == "127.0.0.1"
     finally:
         port.stopListening()
+
+
+def test_listening_port_gives_its_socket(reactor: Any) -> None:
+    """getHandle() of a listening port is its bound socket; none once stopped."""
+    port = reactor.listenTCP(0, Counting(), interface="127.0.0.1")
+    assert ISystemHandle.providedBy(port)
+    assert port.getHandle().getsockname()[1] == port.getHost().port
+    port.stopListening()
+    with pytest.raises(RuntimeError):
+        port.getHandle()

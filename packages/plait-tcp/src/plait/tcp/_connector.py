@@ -336,8 +336,10 @@ class Connector:
             log.exception("%s failed in makeConnection", type(protocol).__name__)
             transport.connectionLost(Failure(e))
             return
+        # connectionMade has run: the connection was made, even when the
+        # protocol already asked to close it.
         established = getattr(self.factory, "connectionEstablished", None)
-        if established is not None and transport.connected:
+        if established is not None:
             established(self, protocol)
 
     def _failedWith(self, reason: Failure) -> None:

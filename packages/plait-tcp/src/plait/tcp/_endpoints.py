@@ -97,10 +97,12 @@ def connectTCPEndpoint(
         connector = box[0] if box else None
         if connector is None:
             return
-        if connector.state is ConnectorState.CONNECTING:
+        # A connector without a state (a test reactor's) is still connecting.
+        state = getattr(connector, "state", ConnectorState.CONNECTING)
+        if state is ConnectorState.CONNECTING:
             d.errback(Failure(ConnectingCancelledError(connector.getDestination())))
             connector.stopConnecting()
-        elif connector.state is ConnectorState.CONNECTED:
+        elif state is ConnectorState.CONNECTED:
             d.errback(Failure(ConnectingCancelledError(connector.getDestination())))
             connector.transport.abortConnection()
 

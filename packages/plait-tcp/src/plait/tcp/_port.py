@@ -26,7 +26,7 @@ from typing import Any
 from zope.interface import implementer
 
 from plait.core import Deferred, Failure, succeed
-from plait.interfaces import IListeningPort, IReadDescriptor
+from plait.interfaces import IListeningPort, IReadDescriptor, ISystemHandle
 
 from ._errors import listenErrorFor
 from ._tcp import IPAddress, Server, addressFor, enableNoDelay
@@ -74,7 +74,7 @@ _TRANSITIONS: dict[PortState, frozenset[PortState]] = {
 }
 
 
-@implementer(IListeningPort, IReadDescriptor)
+@implementer(IListeningPort, IReadDescriptor, ISystemHandle)
 class Port:
     """Listens on ``interface:port`` and serves ``factory``'s protocols.
 
@@ -161,6 +161,15 @@ class Port:
         return succeed(None)
 
     loseConnection = stopListening
+
+    def getHandle(self) -> socket.socket:
+        """The listening socket.
+
+        :raises RuntimeError: the port is not listening.
+        """
+        if self.socket is None:
+            raise RuntimeError(f"{self!r} is not listening")
+        return self.socket
 
     def getHost(self) -> IPAddress:
         """The bound address; its port is the real one when 0 was asked for."""

@@ -1,14 +1,14 @@
 """The records a :class:`~plait.core.testing.MemoryReactor` keeps of its calls.
 
-Each record is a dataclass with one field per argument of the call, in the
-order of the call's signature, and also unpacks like a tuple of them.
+Each record is a named tuple with one field per argument of the call, in
+the order of the call's signature: ``reactor.tcpClients[0].port`` and
+``reactor.tcpClients[0][1]`` are the same, and a record equals the plain
+tuple of those arguments.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, fields
-from typing import Any, cast
+from typing import Any, NamedTuple
 
 __all__ = [
     "SSLClient",
@@ -21,18 +21,7 @@ __all__ = [
 ]
 
 
-class _Record:
-    """Lets a dataclass record unpack like the tuple it replaces."""
-
-    __slots__ = ()
-
-    def __iter__(self) -> Iterator[Any]:
-        # Every subclass is a dataclass; the base itself is not one.
-        return (getattr(self, f.name) for f in fields(cast(Any, self)))
-
-
-@dataclass(slots=True)
-class TCPServer(_Record):
+class TCPServer(NamedTuple):
     """One ``listenTCP`` call."""
 
     port: int
@@ -41,8 +30,7 @@ class TCPServer(_Record):
     interface: str
 
 
-@dataclass(slots=True)
-class TCPClient(_Record):
+class TCPClient(NamedTuple):
     """One ``connectTCP`` call."""
 
     host: str
@@ -52,8 +40,7 @@ class TCPClient(_Record):
     bindAddress: tuple[str, int] | None
 
 
-@dataclass(slots=True)
-class SSLServer(_Record):
+class SSLServer(NamedTuple):
     """One ``listenSSL`` call."""
 
     port: int
@@ -63,8 +50,7 @@ class SSLServer(_Record):
     interface: str
 
 
-@dataclass(slots=True)
-class SSLClient(_Record):
+class SSLClient(NamedTuple):
     """One ``connectSSL`` call."""
 
     host: str
@@ -75,8 +61,7 @@ class SSLClient(_Record):
     bindAddress: tuple[str, int] | None
 
 
-@dataclass(slots=True)
-class UNIXServer(_Record):
+class UNIXServer(NamedTuple):
     """One ``listenUNIX`` call."""
 
     address: str | bytes
@@ -86,8 +71,7 @@ class UNIXServer(_Record):
     wantPID: int
 
 
-@dataclass(slots=True)
-class UNIXClient(_Record):
+class UNIXClient(NamedTuple):
     """One ``connectUNIX`` call."""
 
     address: str | bytes
@@ -96,8 +80,7 @@ class UNIXClient(_Record):
     checkPID: int
 
 
-@dataclass(slots=True)
-class UDPPort(_Record):
+class UDPPort(NamedTuple):
     """One ``listenUDP`` call."""
 
     port: int
