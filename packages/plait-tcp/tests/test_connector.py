@@ -221,3 +221,12 @@ def test_ipv6_literal_connects_over_ipv6(reactor: Any, until: Any, ipv6: str) ->
     assert isinstance(connector.transport.getPeer(), IPv6Address)
     connector.disconnect()
     port.stopListening()
+
+
+@pytest.mark.parametrize(
+    ("port", "error"), [(0, ValueError), (65536, ValueError), ("80", TypeError)]
+)
+def test_bad_ports_are_refused_at_the_call(reactor: Any, port: Any, error: Any) -> None:
+    """connectTCP refuses a port outside 1-65535, or one that is not an int."""
+    with pytest.raises(error):
+        reactor.connectTCP("127.0.0.1", port, ClientFactory())

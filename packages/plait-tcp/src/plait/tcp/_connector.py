@@ -217,6 +217,10 @@ class Connector:
     ) -> None:
         if isinstance(host, bytes):
             host = host.decode("idna")
+        if isinstance(port, bool) or not isinstance(port, int):
+            raise TypeError(f"a TCP port is an int, not {type(port).__name__}")
+        if not 0 < port <= 65535:
+            raise ValueError(f"TCP port {port} is outside 1-65535")
         self.host = host
         self.port = port
         self.factory = factory
