@@ -8,7 +8,7 @@ blocking sockets for bulk transfer) drives all of them identically, so the
 numbers compare the server implementations only.
 
 - ``echo``: 10 connections, each keeping 4 messages of 1 KiB in flight,
-  100,000 round trips in all; the server writes back what it reads.
+  400,000 round trips in all; the server writes back what it reads.
 - ``bulk``: the server sends 256 MiB in 64 KiB writes as fast as flow
   control lets it (a producer paused and resumed by the transport); the
   client reads with a blocking ``recv_into``.
@@ -52,7 +52,7 @@ WINDOW = 4
 CHUNK = 64 * 1024
 
 SIZES = {
-    "echo": 100_000,
+    "echo": 400_000,
     "bulk": 256 * 1024 * 1024,
     "tls-echo": 150_000,
     "tls-handshakes": 600,
