@@ -22,6 +22,11 @@ class Wire:
         self.atClient = bytearray()
         self.atServer = bytearray()
 
+    def handshake(self) -> None:
+        """Let the client start the handshake and move bytes until it settles."""
+        self.client.begin()
+        self.pump()
+
     def pump(self, rounds: int = 10) -> None:
         for _ in range(rounds):
             moved = False
@@ -64,8 +69,7 @@ def makeWire(
 def test_handshake_then_data_both_ways(certs: Any) -> None:
     """After the handshake both engines are OPEN and plaintext crosses intact."""
     wire = makeWire(certs)
-    wire.client.begin()
-    wire.pump()
+    wire.handshake()
     assert wire.client.state is TLSState.OPEN and wire.server.state is TLSState.OPEN
     assert wire.client.handshakeDone and wire.server.handshakeDone
     wire.client.send(b"hello")
@@ -82,16 +86,14 @@ def test_plaintext_before_handshake_is_held_then_sent(certs: Any) -> None:
     wire = makeWire(certs)
     wire.client.send(b"early ")
     wire.client.sendMany([b"and ", b"ordered"])
-    wire.client.begin()
-    wire.pump()
+    wire.handshake()
     assert bytes(wire.atServer) == b"early and ordered"
 
 
 def test_close_notify_closes_both(certs: Any) -> None:
     """close() sends close_notify after pending data; the peer answers and closes."""
     wire = makeWire(certs)
-    wire.client.begin()
-    wire.pump()
+    wire.handshake()
     wire.client.send(b"last")
     wire.client.close()
     assert wire.client.state is TLSState.SHUTTING_DOWN
@@ -106,8 +108,7 @@ def test_half_close_keeps_the_other_direction(certs: Any) -> None:
     it still sends, and its own close() completes the shutdown."""
     wire = makeWire(certs)
     wire.server.halfClose = True
-    wire.client.begin()
-    wire.pump()
+    wire.handshake()
     wire.client.close()
     wire.pump()
     assert wire.server.state is TLSState.PEER_CLOSED
@@ -132,8 +133,7 @@ def test_alpn_agreement(certs: Any) -> None:
     wire = makeWire(
         certs, clientALPN=[b"http/1.1", b"h2"], serverALPN=[b"h2", b"http/1.1"]
     )
-    wire.client.begin()
-    wire.pump()
+    wire.handshake()
     assert wire.client.negotiatedProtocol == b"h2"
     assert wire.server.negotiatedProtocol == b"h2"
 
@@ -141,8 +141,7 @@ def test_alpn_agreement(certs: Any) -> None:
 def test_no_alpn_overlap_continues_without(certs: Any) -> None:
     """Disjoint ALPN lists still connect, with no protocol agreed."""
     wire = makeWire(certs, clientALPN=[b"a"], serverALPN=[b"b"])
-    wire.client.begin()
-    wire.pump()
+    wire.handshake()
     assert wire.client.state is TLSState.OPEN
     assert wire.client.negotiatedProtocol is None
 
@@ -218,8 +217,7 @@ def test_both_bio_drivers_carry_a_session(certs: Any, kind: str) -> None:
     wire = makeWire(certs)
     for engine in (wire.client, wire.server):
         engine._io = getattr(_tls_io, kind)(engine.connection)
-    wire.client.begin()
-    wire.pump()
+    wire.handshake()
     big = bytes(range(256)) * 1024  # spans many records
     wire.client.send(big)
     wire.server.send(b"small")

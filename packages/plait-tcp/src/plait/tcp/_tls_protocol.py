@@ -145,8 +145,7 @@ class TLSTransport:
         self._connectAfterHandshake = connectAfterHandshake
         self.transport = None
         self.engine = engineFor(contextFactory, isClient)
-        self._halfCloseable = IHalfCloseableProtocol.providedBy(protocol)
-        self.engine.halfClose = self._halfCloseable
+        self.engine.halfClose = IHalfCloseableProtocol.providedBy(protocol)
         self.wrappedReason: Failure | None = None
         self._failure: Failure | None = None
         self._close: _Close | None = None
@@ -217,7 +216,7 @@ class TLSTransport:
 
     def writeConnectionLost(self) -> None:
         """Our FIN is out after close_notify: tell a half-closing application."""
-        if self._close is _Close.WRITE and self._halfCloseable:
+        if self._close is _Close.WRITE and self.engine.halfClose:
             self.protocol.writeConnectionLost()
 
     def connectionLost(self, reason: Failure) -> None:
