@@ -43,13 +43,37 @@ def test_firing_an_event_without_triggers(reactor: Reactor) -> None:
     assert not reactor.running
 
 
-def test_triggers_stay_registered(reactor: Reactor) -> None:
-    """An event can fire several times; its triggers run each time."""
+def test_triggers_run_once(reactor: Reactor) -> None:
+    """A trigger is consumed when it runs: a second firing runs only newer ones."""
     ran = []
-    reactor.addSystemEventTrigger("during", "custom", ran.append, 1)
+    reactor.addSystemEventTrigger("before", "custom", ran.append, "b1")
+    reactor.addSystemEventTrigger("during", "custom", ran.append, "d1")
+    reactor.addSystemEventTrigger("after", "custom", ran.append, "a1")
     reactor.fireSystemEvent("custom")
+    reactor.addSystemEventTrigger("during", "custom", ran.append, "d2")
     reactor.fireSystemEvent("custom")
-    assert ran == [1, 1]
+    assert ran == ["b1", "d1", "a1", "d2"]
+
+
+def test_removing_a_trigger_that_ran(reactor: Reactor) -> None:
+    """Removing a trigger after it ran raises ValueError, as a second removal does."""
+    trigger = reactor.addSystemEventTrigger("during", "custom", lambda: None)
+    reactor.fireSystemEvent("custom")
+    with pytest.raises(ValueError, match="has run"):
+        reactor.removeSystemEventTrigger(trigger)
+
+
+def test_trigger_added_while_its_phase_runs(reactor: Reactor) -> None:
+    """A trigger added to the phase that is running runs in that same firing."""
+    ran = []
+
+    def first() -> None:
+        ran.append("first")
+        reactor.addSystemEventTrigger("during", "custom", ran.append, "added")
+
+    reactor.addSystemEventTrigger("during", "custom", first)
+    reactor.fireSystemEvent("custom")
+    assert ran == ["first", "added"]
 
 
 def test_invalid_phase(reactor: Reactor) -> None:

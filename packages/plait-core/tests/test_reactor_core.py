@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 
 import pytest
 from zope.interface.verify import verifyObject
 
-from plait.core import Reactor, availablePollers
+from plait.core import Failure, Reactor, availablePollers
 from plait.errors import (
+    ConnectionLost,
     ReactorAlreadyRunning,
     ReactorNotRestartable,
     ReactorNotRunning,
@@ -148,6 +150,86 @@ def test_crash_skips_shutdown_and_can_resume(reactor: Reactor) -> None:
     reactor.run()
     assert started == [1]
     assert shutdown == [1]
+
+
+def test_run_after_crash_fires_startup_again(reactor: Reactor) -> None:
+    """run() after crash() fires startup anew, so callWhenRunning works again."""
+    events: list[object] = []
+
+    def crash() -> None:
+        events.append("crash")
+        reactor.crash()
+
+    def stop() -> None:
+        events.append(("stop", reactor.running))
+        reactor.stop()
+
+    reactor.callWhenRunning(crash)
+    reactor.run()
+    reactor.callWhenRunning(stop)
+    reactor.run()
+    assert events == ["crash", ("stop", True)]
+
+
+def test_run_from_an_after_shutdown_trigger(reactor: Reactor) -> None:
+    """Once shutdown's during phase began, run() raises ReactorNotRestartable."""
+    errors: list[BaseException] = []
+
+    def runAgain() -> None:
+        try:
+            reactor.run()
+        except BaseException as e:
+            errors.append(e)
+
+    reactor.addSystemEventTrigger("after", "shutdown", runAgain)
+    reactor.callWhenRunning(reactor.stop)
+    reactor.run()
+    assert len(errors) == 1
+    assert isinstance(errors[0], ReactorNotRestartable)
+
+
+class _Descriptor:
+    """A reader over one end of a socket pair that records its end."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.lost: list[Failure] = []
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    def doRead(self) -> None:
+        self.sock.recv(100)
+
+    def doWrite(self) -> None:
+        pass
+
+    def connectionLost(self, reason: Failure) -> None:
+        self.lost.append(reason)
+        self.sock.close()
+
+    def logPrefix(self) -> str:
+        return "descriptor"
+
+
+def test_shutdown_disconnects_every_descriptor(reactor: Reactor) -> None:
+    """Shutdown removes each reader and writer and tells it ConnectionLost."""
+    a, b = socket.socketpair()
+    reader, writer = _Descriptor(a), _Descriptor(b)
+    reactor.addReader(reader)
+    reactor.addWriter(writer)
+    seen = []
+    reactor.addSystemEventTrigger(
+        "during", "shutdown", lambda: seen.append((reader.lost, writer.lost))
+    )
+    reactor.callWhenRunning(reactor.stop)
+    reactor.run()
+    assert reactor.getReaders() == [] and reactor.getWriters() == []
+    for descriptor in (reader, writer):
+        assert len(descriptor.lost) == 1
+        assert descriptor.lost[0].check(ConnectionLost)
+    # The descriptors were told before the user's "during" triggers ran.
+    assert seen == [([reader.lost[0]], [writer.lost[0]])]
 
 
 def test_crash_when_not_running_does_nothing(reactor: Reactor) -> None:

@@ -49,9 +49,19 @@ def test_arguments_and_keywords_reach_the_call() -> None:
     """callLater passes positional and keyword arguments through."""
     clock = Clock()
     got: list[Any] = []
-    clock.callLater(0, lambda *a, **k: got.append((a, k)), 1, delay=2)
+    clock.callLater(0, lambda *a, **k: got.append((a, k)), 1, wait=2)
     clock.advance(0)
-    assert got == [((1,), {"delay": 2})]
+    assert got == [((1,), {"wait": 2})]
+
+
+def test_call_later_takes_its_parameters_by_name() -> None:
+    """delay and callable may be passed by keyword, as the interface names them."""
+    clock = Clock()
+    got: list[int] = []
+    call = clock.callLater(delay=1, callable=lambda: got.append(1))
+    assert call.getTime() == 1
+    clock.advance(1)
+    assert got == [1]
 
 
 def test_zero_delay_calls_scheduled_while_advancing_run_too() -> None:

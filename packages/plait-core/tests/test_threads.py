@@ -103,6 +103,55 @@ def test_suggest_thread_pool_size(reactor: Reactor) -> None:
     assert reactor.getThreadPool().max == 5
 
 
+def test_suggest_thread_pool_size_rejects_bad_sizes(reactor: Reactor) -> None:
+    """A size below 1 is a ValueError, a non-int a TypeError, both at once."""
+    with pytest.raises(ValueError, match="at least 1"):
+        reactor.suggestThreadPoolSize(0)
+    with pytest.raises(TypeError):
+        reactor.suggestThreadPoolSize("4")  # type: ignore[arg-type]
+    assert reactor.getThreadPool().max == 10
+
+
+def test_thread_pool_started_follows_the_reactor(reactor: Reactor) -> None:
+    """The pool is not started before run(), is while running, is not after."""
+    pool = reactor.getThreadPool()
+    assert not pool.started
+    during = []
+    reactor.callWhenRunning(lambda: during.append(pool.started))
+    reactor.callWhenRunning(reactor.stop)
+    reactor.run()
+    assert during == [True]
+    assert not pool.started
+
+
+def test_pool_made_while_running_is_started(reactor: Reactor) -> None:
+    """getThreadPool() called while the reactor runs returns a started pool."""
+    seen = []
+
+    def look() -> None:
+        seen.append(reactor.getThreadPool().started)
+        reactor.stop()
+
+    reactor.callWhenRunning(look)
+    reactor.run()
+    assert seen == [True]
+
+
+def test_pool_can_start_again_after_stop() -> None:
+    """ThreadPool.start() after stop() makes it accept work again."""
+    pool = ThreadPool(maxthreads=2)
+    pool.start()
+    pool.stop()
+    assert not pool.started
+    pool.start()
+    done = threading.Event()
+    pool.callInThread(done.set)
+    assert done.wait(5)
+    assert pool.workers >= 1
+    pool.stop()
+    assert pool.workers == 0
+
+
 def test_thread_pool_stops_at_shutdown(reactor: Reactor) -> None:
     """Shutdown stops the pool: it takes no more work and its threads end."""
     pool = reactor.getThreadPool()

@@ -7,14 +7,18 @@ only once every such Deferred has fired (a failure is logged and counts as
 fired).  Results of the other phases are ignored.  An exception raised by
 a trigger is logged and the remaining triggers still run.
 
-Triggers stay registered after they ran: an event can fire again.
+A trigger runs once: when its phase runs it is taken off the event, so
+firing the event again runs only the triggers added since, and removing a
+trigger that has run is an error (``ValueError``), like removing it twice.
+The reactor's own work for startup and shutdown is not a trigger: it runs
+first in the "during" phase each time the reactor fires those events.
 
 Errors of :meth:`SystemEvents.remove`:
 
 - ``TypeError``: the argument is not a trigger id at all;
 - ``KeyError``: the id names an event this object never had triggers for
   (typically an id from another reactor);
-- ``ValueError``: the trigger was removed already.
+- ``ValueError``: the trigger was removed already, or has run.
 """
 
 from __future__ import annotations
@@ -92,16 +96,17 @@ class _Event:
         self.state = new
 
     def run(self, phase: str) -> list[Deferred[Any]]:
-        """Run one phase; return the Deferreds its triggers returned."""
+        """Run one phase, consuming its triggers; return the Deferreds they
+        returned."""
         returned: list[Deferred[Any]] = []
         triggers = self.phases[phase]
-        # Index loop: a trigger added to this phase while it runs runs too.
-        i = 0
-        while i < len(triggers):
-            trigger = triggers[i]
-            i += 1
+        # Taken from the front one by one: a trigger added to this phase
+        # while it runs runs too.
+        while triggers:
+            trigger = triggers.pop(0)
             if trigger.removed:
                 continue
+            trigger.removed = True
             try:
                 result = trigger.func(*trigger.args, **trigger.kw)
             except Exception:
@@ -161,23 +166,25 @@ class SystemEvents:
             raise KeyError(f"no triggers for system event {triggerID.eventType!r}")
         trigger = triggerID._trigger
         if trigger.removed or trigger not in event.phases[triggerID.phase]:
-            raise ValueError(f"{triggerID!r} was already removed")
+            raise ValueError(f"{triggerID!r} was removed already, or has run")
         trigger.removed = True
         if event.state is _IDLE:
             event.purge()
 
-    def fire(self, eventType: str) -> None:
+    def fire(self, eventType: str, first: Callable[[], object] | None = None) -> None:
         """Fire *eventType*: before, (wait for Deferreds), during, after.
 
+        :param first: called at the start of the "during" phase, before its
+            triggers (the reactor's own startup and shutdown work).
         :raises RuntimeError: the event is still firing from an earlier call.
         """
         event = self._events.get(eventType)
         if event is None:
-            return
+            event = self._events[eventType] = _Event(eventType)
         event.moveTo(_BEFORE)
         pending = event.run("before")
         if not pending:
-            self._finish(event)
+            self._finish(event, first)
             return
         event.waiting = len(pending)
 
@@ -190,14 +197,19 @@ class SystemEvents:
                 )
             event.waiting -= 1
             if event.waiting == 0:
-                self._finish(event)
+                self._finish(event, first)
 
         for d in pending:
             d.addBoth(oneDone)
 
-    def _finish(self, event: _Event) -> None:
+    def _finish(self, event: _Event, first: Callable[[], object] | None) -> None:
         event.moveTo(_FIRING)
         try:
+            if first is not None:
+                try:
+                    first()
+                except Exception:
+                    log.exception("Error in the reactor's own %r work", event.name)
             event.run("during")
             event.run("after")
         finally:
@@ -235,7 +247,7 @@ class EventsMixin:
 
         :raises TypeError: *triggerID* is not a trigger id.
         :raises KeyError: it belongs to no event of this reactor.
-        :raises ValueError: it was removed already.
+        :raises ValueError: it was removed already, or has run.
         """
         self._events.remove(triggerID)
 

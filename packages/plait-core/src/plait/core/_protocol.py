@@ -93,9 +93,9 @@ class Factory:
     subclass, or use :meth:`forProtocol`.  :attr:`numPorts` counts the ports
     and connectors currently using the factory.
 
-    An unbalanced :meth:`doStop` (more stops than starts) raises
-    ``RuntimeError``: it means a port or connector has a bookkeeping bug,
-    and hiding it would let ``stopFactory`` run at the wrong time.
+    An unbalanced :meth:`doStop` (more stops than starts) changes nothing
+    and logs a warning: it points at a bookkeeping bug in a port or
+    connector, and ``stopFactory`` must not run a second time for it.
     """
 
     protocol: Callable[[], Protocol] | None = None
@@ -130,13 +130,15 @@ class Factory:
     def doStop(self) -> None:
         """A port or connector stopped using the factory; the last one stops it.
 
-        :raises RuntimeError: no port or connector was using it.
+        Called with no port or connector using it, it only logs a warning.
         """
         if self.numPorts <= 0:
-            raise RuntimeError(
-                f"{self!r}: doStop() called more often than doStart(); "
-                "a port or connector released this factory twice"
+            log.warning(
+                "%r: doStop() called more often than doStart(); "
+                "a port or connector released this factory twice",
+                self,
             )
+            return
         self.numPorts -= 1
         if not self.numPorts:
             if self.noisy:

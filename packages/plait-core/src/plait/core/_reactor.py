@@ -12,11 +12,16 @@ Each pass of the loop
 Life cycle (``_State``)::
 
     NEW -> STARTING -> RUNNING -> STOPPING -> SHUTTING_DOWN -> STOPPED
-              any looping state --crash()--> CRASHED --run()--> RUNNING
+              any looping state --crash()--> CRASHED --run()--> STARTING
 
 ``running`` is true in RUNNING and STOPPING: from the "during" phase of
 startup to the "during" phase of shutdown.  A stopped reactor cannot run
-again; a crashed one can.
+again; a crashed one can, and then fires startup again.
+
+Shutdown, at the start of its "during" phase, closes every connection and
+listening port still registered: each descriptor hears ``connectionLost``
+with ``ConnectionLost``, so protocols and factories are told before ``run``
+returns.  The thread pool is stopped next.
 
 Thread safety: only ``callFromThread`` may be called from other threads.
 While a loop runs, ``callLater`` and the four FD-set mutators check the
@@ -41,6 +46,7 @@ from typing import Any, ParamSpec, TypeVar
 from zope.interface import implementer
 
 from plait.errors import (
+    ConnectionLost,
     MissingCapability,
     ReactorAlreadyRunning,
     ReactorNotRestartable,
@@ -64,6 +70,7 @@ from ._extensions import (
     discoverExtensions,
     distributionFor,
 )
+from ._failure import Failure
 from ._fdset import FDSetMixin, _wrongThread
 from ._poller import READ, createPoller
 from ._resolver import ResolverMixin, ThreadedResolver
@@ -110,7 +117,7 @@ _TRANSITIONS: dict[_State, frozenset[_State]] = {
     _S.RUNNING: frozenset({_S.STOPPING, _S.SHUTTING_DOWN, _S.CRASHED}),
     _S.STOPPING: frozenset({_S.SHUTTING_DOWN, _S.CRASHED}),
     _S.SHUTTING_DOWN: frozenset({_S.STOPPED, _S.CRASHED}),
-    _S.CRASHED: frozenset({_S.RUNNING}),
+    _S.CRASHED: frozenset({_S.STARTING}),
     _S.STOPPED: frozenset(),
 }
 _LOOPING = frozenset({_S.STARTING, _S.RUNNING, _S.STOPPING})
@@ -168,11 +175,6 @@ class Reactor(FDSetMixin, EventsMixin, ThreadsMixin, ResolverMixin):
         self._threadPoolSize = 10
         self._resolver = ThreadedResolver(self)
         self._installSignalHandlers = installSignalHandlers
-        # Registered first, so that they run before any user trigger of
-        # the same phase.
-        self.addSystemEventTrigger("during", "startup", self._startupDuring)
-        self.addSystemEventTrigger("during", "shutdown", self._shutdownDuring)
-        self.addSystemEventTrigger("during", "shutdown", self._stopThreadPool)
         if extensions is None:
             extensions = discoverExtensions()
         self._missingMethods = applyExtensions(self, extensions)
@@ -207,13 +209,30 @@ class Reactor(FDSetMixin, EventsMixin, ThreadsMixin, ResolverMixin):
         self._looping = new in _LOOPING
         self.running = new in _RUNNING
 
+    # The reactor's own work in the "during" phase of startup and shutdown,
+    # run before the triggers of that phase.
+
     def _startupDuring(self) -> None:
         if self._state is _S.STARTING:
             self._moveTo(_S.RUNNING)
+            self._startThreadPool()
 
     def _shutdownDuring(self) -> None:
         if self._state in (_S.STARTING, _S.RUNNING, _S.STOPPING):
             self._moveTo(_S.SHUTTING_DOWN)
+            self._disconnectAll()
+            self._stopThreadPool()
+
+    def _fireShutdown(self) -> None:
+        self._events.fire("shutdown", self._shutdownDuring)
+
+    def _disconnectAll(self) -> None:
+        reason = Failure(ConnectionLost("the reactor shut down"))
+        for descriptor in self.removeAll():
+            try:
+                descriptor.connectionLost(reason)
+            except Exception:  # noqa: PERF203  # each one is told, whatever the others do
+                log.exception("Unhandled error in %r.connectionLost", descriptor)
 
     def run(self) -> None:
         """Fire startup, then loop until ``stop()`` or ``crash()``.
@@ -223,21 +242,18 @@ class Reactor(FDSetMixin, EventsMixin, ThreadsMixin, ResolverMixin):
         :raises plait.errors.ReactorNotRestartable: it ran and stopped.
         """
         state = self._state
-        if self._inLoop or state in _LOOPING or state is _S.SHUTTING_DOWN:
-            raise ReactorAlreadyRunning()
-        if state is _S.STOPPED or self._closed:
+        if state is _S.SHUTTING_DOWN or state is _S.STOPPED or self._closed:
             raise ReactorNotRestartable()
+        if self._inLoop or state in _LOOPING:
+            raise ReactorAlreadyRunning()
         self._inLoop = True
         self._loopThread = get_ident()
         restore = None
         try:
             if self._installSignalHandlers:
                 restore = installStopHandlers(self._onStopSignal)
-            if state is _S.CRASHED:
-                self._moveTo(_S.RUNNING)
-            else:
-                self._moveTo(_S.STARTING)
-                self.fireSystemEvent("startup")
+            self._moveTo(_S.STARTING)
+            self._events.fire("startup", self._startupDuring)
             self._loop(None, False)
         except BaseException:
             # Something escaped a callback (SystemExit, KeyboardInterrupt):
@@ -261,7 +277,7 @@ class Reactor(FDSetMixin, EventsMixin, ThreadsMixin, ResolverMixin):
         """
         if self._state is not _S.RUNNING and self._state is not _S.STARTING:
             raise ReactorNotRunning()
-        self.callLater(0, self.fireSystemEvent, "shutdown")
+        self.callLater(0, self._fireShutdown)
         self._moveTo(_S.STOPPING)
 
     def crash(self) -> None:

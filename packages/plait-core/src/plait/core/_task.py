@@ -141,14 +141,11 @@ class Clock:
         """The clock's current time."""
         return self._now
 
-    # Positional-only, like the reactor's, so that keyword arguments named
-    # "delay" or "callable" reach the scheduled function; mypy-zope reads
-    # that as narrowing the interface's signature.
-    def callLater(  # type: ignore[override]  # positional-only on purpose, see above
+    # The same signature as the reactor's (and the interface's).
+    def callLater(
         self,
         delay: float,
         callable: Callable[_P, object],
-        /,
         *args: _P.args,
         **kw: _P.kwargs,
     ) -> _ClockCall:

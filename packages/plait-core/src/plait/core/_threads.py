@@ -47,6 +47,11 @@ class ThreadPool:
 
     ``min`` is kept for familiarity: threads are started when work arrives,
     so fewer than ``min`` may exist while the pool is idle.
+
+    ``started`` is true from :meth:`start` (or the first call handed to the
+    pool) until :meth:`stop`.  The reactor starts its pool when it starts
+    running and stops it during shutdown; a pool can be started again after
+    it stopped.
     """
 
     def __init__(
@@ -58,6 +63,7 @@ class ThreadPool:
         self.max = maxthreads
         self.name = name
         self.joined = False
+        self.started = False
         self._executor: ThreadPoolExecutor | None = None
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -72,6 +78,16 @@ class ThreadPool:
             self._threads = [t for t in self._threads if t.is_alive()]
             return list(self._threads)
 
+    @property
+    def workers(self) -> int:
+        """How many worker threads are alive now."""
+        return len(self.threads)
+
+    def start(self) -> None:
+        """Accept work (again, after :meth:`stop`); threads start on demand."""
+        self.joined = False
+        self.started = True
+
     def _started(self) -> None:
         # Runs first in each new worker thread (the executor's initializer).
         with self._lock:
@@ -85,6 +101,7 @@ class ThreadPool:
             executor = self._executor = ThreadPoolExecutor(
                 self.max, thread_name_prefix=self.name, initializer=self._started
             )
+            self.started = True
         return executor
 
     def callInThread(
@@ -134,6 +151,7 @@ class ThreadPool:
         logged and left to finish on their own.
         """
         self.joined = True
+        self.started = False
         executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
@@ -214,6 +232,7 @@ class ThreadsMixin:
     _waker: Waker
     _threadPool: ThreadPool | None
     _threadPoolSize: int
+    running: bool
 
     def callFromThread(
         self, callable: Callable[_P, object], *args: _P.args, **kw: _P.kwargs
@@ -244,7 +263,13 @@ class ThreadsMixin:
         pool = self._threadPool
         if pool is None:
             pool = self._threadPool = ThreadPool(maxthreads=self._threadPoolSize)
+            if self.running:
+                pool.start()
         return pool
+
+    def _startThreadPool(self) -> None:
+        if self._threadPool is not None:
+            self._threadPool.start()
 
     def _stopThreadPool(self) -> None:
         pool, self._threadPool = self._threadPool, None
@@ -258,7 +283,15 @@ class ThreadsMixin:
         self.getThreadPool().callInThread(callable, *args, **kwargs)
 
     def suggestThreadPoolSize(self, size: int) -> None:
-        """Let the pool use at most *size* threads."""
+        """Let the pool use at most *size* threads.
+
+        :raises TypeError: *size* is not an int.
+        :raises ValueError: *size* is below 1.
+        """
+        if not isinstance(size, int) or isinstance(size, bool):
+            raise TypeError(f"thread pool size must be an int, not {size!r}")
+        if size < 1:
+            raise ValueError(f"thread pool size must be at least 1, not {size}")
         self._threadPoolSize = size
         if self._threadPool is not None:
             self._threadPool.adjustPoolsize(maxthreads=size)
