@@ -30,7 +30,14 @@ nox.options.reuse_existing_virtualenvs = True
 # A missing interpreter is reported as a skipped session, never as a pass and
 # never as a failure of the run: the summary names each one.
 nox.options.error_on_missing_interpreters = False
-nox.options.sessions = ["lint", "typecheck", "check_versions", "build", "tests"]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "check_versions",
+    "build",
+    "tests",
+    "tests_without_extras",
+]
 
 INTERPRETERS = workspace.expose_interpreters(PYTHONS, ROOT / ".nox" / "_interpreters")
 DISTS = workspace.distributions(ROOT)
@@ -70,10 +77,27 @@ def _report_interpreters(session: nox.Session) -> None:
 @nox.parametrize("dist", [d.name for d in DISTS], ids=[d.name for d in DISTS])
 def tests(session: nox.Session, dist: str) -> None:
     """Test one distribution installed alone from its wheel, on one Python."""
-    _report_interpreters(session)
     info = workspace.by_name(DISTS, dist)
+    _test_installed(session, info, info.test_extras)
+
+
+_WITH_EXTRAS = [d.name for d in DISTS if d.test_extras]
+
+
+@nox.session(python=DEFAULT_PYTHON)
+@nox.parametrize("dist", _WITH_EXTRAS, ids=_WITH_EXTRAS)
+def tests_without_extras(session: nox.Session, dist: str) -> None:
+    """Test a distribution installed without its optional extras: what needs
+    them must be reported as missing, and everything else must still work."""
+    _test_installed(session, workspace.by_name(DISTS, dist), ())
+
+
+def _test_installed(
+    session: nox.Session, info: workspace.Distribution, extras: tuple[str, ...]
+) -> None:
+    _report_interpreters(session)
     wheels = _wheelhouse(session)
-    requirement = info.requirement(extras=info.test_extras)
+    requirement = info.requirement(extras=extras)
     _install(session, "--find-links", str(wheels), requirement, *info.test_requires)
     installed = session.run(
         "python", "-c", workspace.SHOW_INSTALLED, silent=True, external=False

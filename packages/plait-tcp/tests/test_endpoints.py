@@ -352,3 +352,25 @@ def test_cancel_on_a_memory_reactor() -> None:
     d.cancel()
     assert failures[0].check(ConnectingCancelledError)
     assert reactor.connectors[0].stoppedConnecting
+
+
+def test_client_endpoint_reports_bad_arguments_through_its_deferred(
+    reactor: Any,
+) -> None:
+    """A port out of range fails connect()'s Deferred rather than raising."""
+    d = TCP4ClientEndpoint(reactor, "127.0.0.1", 0).connect(
+        Factory.forProtocol(Protocol)
+    )
+    failures: list[Any] = []
+    d.addErrback(failures.append)
+    assert len(failures) == 1 and failures[0].check(ValueError)
+
+
+def test_server_endpoint_reports_bad_arguments_through_its_deferred(
+    reactor: Any,
+) -> None:
+    """A port that is not an int fails listen()'s Deferred rather than raising."""
+    d = TCP4ServerEndpoint(reactor, "80").listen(Factory.forProtocol(Protocol))  # type: ignore[arg-type]
+    failures: list[Any] = []
+    d.addErrback(failures.append)
+    assert len(failures) == 1 and failures[0].check(TypeError)

@@ -11,6 +11,7 @@ from plait.core import Reactor
 from plait.errors import MissingCapability
 from plait.interfaces import IReactorSSL, IReactorTCP
 from plait.tcp import TCPExtension, optionsForClientTLS, optionsForServerTLS
+from plait.tcp._tlssupport import tlsAvailable
 
 
 def test_extension_shape() -> None:
@@ -25,7 +26,7 @@ def test_extension_shape() -> None:
 def test_explicit_extension(explicitReactor: Any) -> None:
     """extensions=[TCPExtension] gives a reactor TCP (and TLS with the extra)."""
     assert IReactorTCP.providedBy(explicitReactor)
-    assert IReactorSSL.providedBy(explicitReactor)
+    assert IReactorSSL.providedBy(explicitReactor) == tlsAvailable()
 
 
 def test_discovered_extension(reactor: Any) -> None:
@@ -80,3 +81,23 @@ def test_detection_follows_the_probe(monkeypatch: pytest.MonkeyPatch) -> None:
     ext = TCPExtension(object())
     assert ext.tls is False
     assert set(ext.missing) == {"listenSSL", "connectSSL"}
+
+
+def test_tls_endpoint_strings_without_tls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tls:/ssl: descriptions raise MissingCapability naming the extra."""
+    import plait.tcp._parsers as parsers
+    from plait.core import clientFromString, serverFromString
+
+    monkeypatch.setattr(parsers, "tlsAvailable", lambda: False)
+    with pytest.raises(MissingCapability, match=r"plait-tcp\[tls\]"):
+        serverFromString(object(), "tls:8443:certKey=server.pem")
+    with pytest.raises(MissingCapability, match=r"plait-tcp\[tls\]"):
+        clientFromString(object(), "ssl:example.test:443")
+
+
+def test_tcp_transports_offer_start_tls_with_the_extra(reactor: Any) -> None:
+    """TCP transports provide ITLSTransport exactly when the tls extra is installed."""
+    from plait.interfaces import ITLSTransport
+    from plait.tcp._tcp import TCPTransport
+
+    assert ITLSTransport.implementedBy(TCPTransport) == tlsAvailable()

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import errno
+import os
 import socket
 from typing import Any
 
 import pytest
 
 from plait.address import IPv4Address, IPv6Address
-from plait.core import Factory, Protocol
-from plait.errors import CannotListenError
+from plait.core import ClientFactory, Factory, Protocol
+from plait.errors import CannotListenError, ConnectionLost
 from plait.interfaces import IListeningPort, ISystemHandle
 from plait.tcp import Port
 
@@ -199,3 +200,43 @@ def test_listening_port_gives_its_socket(reactor: Any) -> None:
     port.stopListening()
     with pytest.raises(RuntimeError):
         port.getHandle()
+
+
+def test_port_that_is_not_an_int_is_a_type_error(reactor: Any) -> None:
+    """listenTCP with a port given as text raises TypeError before any socket."""
+    before = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(TypeError, match="port must be an int"):
+        reactor.listenTCP("0", Counting(), interface="127.0.0.1")
+    assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_reactor_shutdown_closes_ports_and_connections(reactor: Any) -> None:
+    """Stopping the reactor stops its ports and ends live connections first."""
+    factory = Counting()
+    port = reactor.listenTCP(0, factory, interface="127.0.0.1")
+    lost: list[Any] = []
+
+    class Client(Protocol):
+        def connectionMade(self) -> None:
+            reactor.callLater(0.01, stopOnceAccepted)
+
+        def connectionLost(self, reason: Any) -> None:
+            lost.append(reason)
+
+    def stopOnceAccepted() -> None:
+        if factory.built:
+            reactor.stop()
+        else:
+            reactor.callLater(0.01, stopOnceAccepted)
+
+    reactor.connectTCP(
+        "127.0.0.1", port.getHost().port, ClientFactory.forProtocol(Client)
+    )
+    reactor.callLater(10, reactor.stop)  # a bound, should the connection fail
+    reactor.run()
+    assert factory.stops == 1
+    assert port.state.name == "STOPPED"
+    ((_, serverProtocol),) = factory.built
+    assert not serverProtocol.transport.connected
+    assert len(lost) == 1 and lost[0].check(ConnectionLost)
+    assert reactor.getReaders() == [] and reactor.getWriters() == []

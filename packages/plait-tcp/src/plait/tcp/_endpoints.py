@@ -23,7 +23,6 @@ from zope.interface import implementer
 
 from plait.core import Deferred, Failure, deferToThread, fail, succeed
 from plait.errors import (
-    CannotListenError,
     ConnectingCancelledError,
     DNSLookupError,
     MissingCapability,
@@ -107,11 +106,14 @@ def connectTCPEndpoint(
             connector.transport.abortConnection()
 
     d: Deferred[Any] = Deferred(cancel)
-    box.append(
-        reactor.connectTCP(
+    try:
+        connector = reactor.connectTCP(
             host, port, _EndpointFactory(factory, d), timeout, bindAddress
         )
-    )
+    except Exception:
+        # Bad arguments too: an endpoint reports through its Deferred.
+        return fail(Failure())
+    box.append(connector)
     return d
 
 
@@ -120,7 +122,9 @@ def _listen(
 ) -> Deferred[Any]:
     try:
         listening = reactor.listenTCP(port, factory, backlog, interface)
-    except CannotListenError:
+    except Exception:
+        # CannotListenError, and bad arguments too: an endpoint reports
+        # through its Deferred.
         return fail(Failure())
     return succeed(listening)
 
@@ -257,7 +261,10 @@ class TLSServerEndpoint:
         wrapped = TLSWrappingFactory(
             protocolFactory, self._contextFactory, False, connectAfterHandshake=True
         )
-        listening: Deferred[Any] = self._wrapped.listen(wrapped)
+        try:
+            listening: Deferred[Any] = self._wrapped.listen(wrapped)
+        except Exception:
+            return fail(Failure())
         return listening
 
 
@@ -293,7 +300,10 @@ class TLSClientEndpoint:
         factory = TLSWrappingFactory(
             protocolFactory, self._contextFactory, True, connectAfterHandshake=True
         )
-        connecting = self._wrapped.connect(factory)
+        try:
+            connecting = self._wrapped.connect(factory)
+        except Exception:
+            return fail(Failure())
         current.append(connecting)
 
         def connected(tls: TLSTransport) -> None:

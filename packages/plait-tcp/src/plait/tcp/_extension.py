@@ -17,6 +17,7 @@ from plait.interfaces import IReactorSSL, IReactorTCP
 
 from ._connector import Connector
 from ._port import Port
+from ._tcp import declareTLS
 from ._tlssupport import TLS_EXTRA, tlsAvailable
 
 __all__ = ["TCPExtension"]
@@ -36,6 +37,8 @@ class TCPExtension:
         self.tls = tlsAvailable() if tls is None else tls
         if self.tls:
             self.missing = {}
+            if tls is None:  # found installed, not forced by a test
+                declareTLS()
         else:
             self.missing = {"listenSSL": TLS_EXTRA, "connectSSL": TLS_EXTRA}
 

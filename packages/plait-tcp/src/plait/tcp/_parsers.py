@@ -29,6 +29,7 @@ from typing import Any
 
 from zope.interface import implementer, provider
 
+from plait.errors import MissingCapability
 from plait.interfaces import (
     IStreamClientEndpointStringParser,
     IStreamServerEndpointStringParser,
@@ -43,10 +44,16 @@ from ._endpoints import (
     TLSServerEndpoint,
 )
 from ._hostname import HostnameEndpoint
+from ._tlssupport import TLS_EXTRA, tlsAvailable
 
 __all__ = ["SSLParser", "TCP4Parser", "TCP6Parser", "TLSParser"]
 
 _Both = (IStreamServerEndpointStringParser, IStreamClientEndpointStringParser)
+
+
+def _needTLS(method: str) -> None:
+    if not tlsAvailable():
+        raise MissingCapability(method, TLS_EXTRA)
 
 
 def _int(name: str, value: object) -> int:
@@ -175,6 +182,7 @@ class TLSParser:
     @classmethod
     def parseStreamServer(cls, reactor: Any, *args: Any, **kwargs: Any) -> Any:
         """A TLS server endpoint; ``certKey`` is required."""
+        _needTLS("parseStreamServer")
         from ._tls_options import loadCertificates, optionsForServerTLS
 
         port, backlog, interface, rest = _server(args, kwargs, "")
@@ -194,6 +202,7 @@ class TLSParser:
     @classmethod
     def parseStreamClient(cls, reactor: Any, *args: Any, **kwargs: Any) -> Any:
         """A TLS client endpoint verifying ``host``."""
+        _needTLS("parseStreamClient")
         from ._tls_options import loadCertificates, optionsForClientTLS
 
         opts = _client(args, kwargs)

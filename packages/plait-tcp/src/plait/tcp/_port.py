@@ -26,6 +26,7 @@ from typing import Any
 from zope.interface import implementer
 
 from plait.core import Deferred, Failure, succeed
+from plait.errors import ConnectionLost
 from plait.interfaces import IListeningPort, IReadDescriptor, ISystemHandle
 
 from ._errors import listenErrorFor
@@ -91,6 +92,10 @@ class Port:
         interface: str | bytes = "",
         reactor: Any = None,
     ) -> None:
+        if not isinstance(port, int) or isinstance(port, bool):
+            raise TypeError(f"port must be an int, not {port!r}")
+        if not isinstance(backlog, int) or isinstance(backlog, bool):
+            raise TypeError(f"backlog must be an int, not {backlog!r}")
         self.port = port
         self.factory = factory
         self.backlog = backlog
@@ -242,8 +247,10 @@ class Port:
             self.reactor.addReader(self)
 
     def connectionLost(self, reason: Failure) -> None:
-        """The reactor dropped the port after an error: stop listening."""
-        log.error("%s stopped after an error: %s", self, reason.getErrorMessage())
+        """The reactor dropped the port (an error, or its shutdown): stop
+        listening."""
+        if not reason.check(ConnectionLost):
+            log.error("%s stopped after an error: %s", self, reason.getErrorMessage())
         if self.state is PortState.LISTENING:
             self._shutDown()
 

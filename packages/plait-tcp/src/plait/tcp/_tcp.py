@@ -16,7 +16,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from zope.interface import implementer
+from zope.interface import classImplements, implementer
 
 from plait.address import IPv4Address, IPv6Address
 from plait.core import Failure, StreamTransport
@@ -25,7 +25,14 @@ from plait.interfaces import ITCPTransport, ITLSTransport
 
 from ._tlssupport import tlsAvailable
 
-__all__ = ["Client", "Server", "TCPTransport", "addressFor", "enableNoDelay"]
+__all__ = [
+    "Client",
+    "Server",
+    "TCPTransport",
+    "addressFor",
+    "declareTLS",
+    "enableNoDelay",
+]
 
 IPAddress = IPv4Address | IPv6Address
 
@@ -39,6 +46,12 @@ def addressFor(sockaddr: Any, family: int) -> IPAddress:
     return IPv4Address("TCP", host, port)
 
 
+def declareTLS() -> None:
+    """Declare that TCP transports can ``startTLS`` (the extra is present)."""
+    if not ITLSTransport.implementedBy(TCPTransport):
+        classImplements(TCPTransport, ITLSTransport)
+
+
 def enableNoDelay(sock: socket.socket) -> None:
     """Switch Nagle's algorithm off on ``sock`` (see the module comment)."""
     try:
@@ -47,9 +60,12 @@ def enableNoDelay(sock: socket.socket) -> None:
         pass  # not a TCP socket after all; nothing to tune
 
 
-@implementer(ITCPTransport, ITLSTransport)
+@implementer(ITCPTransport)
 class TCPTransport(StreamTransport):
     """A connected TCP socket as a transport.
+
+    It provides ITLSTransport too once :func:`declareTLS` has run, which the
+    reactor extension does when the ``tls`` extra is installed.
 
     :param peer: the remote address, known from ``accept``/``connect``.
     """
