@@ -24,10 +24,10 @@ class Producer:
 
 
 def test_default_marks() -> None:
-    """The defaults are 64 KiB high and a quarter of it low."""
+    """The defaults are 64 KiB high and 0 low: resume once the buffer is empty."""
     flow = _FlowControl()
     assert flow.high == DEFAULT_HIGH_WATER == 65536
-    assert flow.low == 16384
+    assert flow.low == 0
 
 
 def test_pause_on_crossing_above_high_only_once() -> None:
@@ -118,4 +118,4 @@ def test_bad_marks_raise() -> None:
         _FlowControl(high=10, low=11)
     flow = _FlowControl()
     flow.setWaterMarks(high=1000)
-    assert (flow.high, flow.low) == (1000, 250)
+    assert (flow.high, flow.low) == (1000, 0)

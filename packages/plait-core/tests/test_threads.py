@@ -308,3 +308,11 @@ def test_foreign_thread_may_schedule_when_not_running(reactor: Reactor) -> None:
     t.start()
     t.join(30)
     assert reactor.getDelayedCalls() == tuple(calls)
+
+
+def test_shutdown_fired_before_run_stops_the_pool(reactor: Reactor) -> None:
+    """Firing shutdown by hand, even on a reactor never run, releases its pool."""
+    pool = reactor.getThreadPool()
+    reactor.fireSystemEvent("shutdown")
+    assert pool.joined
+    assert reactor.getThreadPool() is not pool

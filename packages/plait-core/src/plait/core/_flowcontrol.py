@@ -2,17 +2,19 @@
 
 A push (streaming) producer writes until told to stop. The transport tells
 it to pause when the buffer grows past the high-water mark and to resume once
-the buffer has drained to the low-water mark. Signals are sent on crossings
+the buffer has drained to the low-water mark, by default 0: the buffer has
+emptied, as the consumer contract words it. Signals are sent on crossings
 only: a producer that is already paused is not paused again, and a buffer
 hovering above the low mark does not make the producer flap.
 
 A pull producer writes one chunk per ``resumeProducing`` call; the transport
 asks for the next chunk whenever its buffer runs dry (see ``wantsMore``).
 
-The defaults match common practice (64 KiB high, a quarter of it low): large
-enough that a fast producer keeps the kernel's send buffer busy, small
-enough that a slow peer cannot make a process hold much memory per
-connection.
+The high mark, 64 KiB, is large enough that a fast producer keeps the
+kernel's send buffer busy, small enough that a slow peer cannot make a
+process hold much memory per connection. Resuming only once the buffer is
+empty costs no throughput: the kernel's send buffer, far larger, still holds
+data when the producer is resumed.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ class _FlowControl:
         self.producer: Any = None
         self.state = ProducerState.NONE
         self.high = high
-        self.low = high // 4 if low is None else low
+        self.low = 0 if low is None else low
         self._checkMarks()
 
     def _checkMarks(self) -> None:
@@ -72,11 +74,11 @@ class _FlowControl:
         self.state = new
 
     def setWaterMarks(self, high: int | None = None, low: int | None = None) -> None:
-        """Change the marks; a missing low mark becomes a quarter of high."""
+        """Change the marks; without a low mark, resume once the buffer is empty."""
         if high is not None:
             self.high = high
             if low is None:
-                low = high // 4
+                low = 0
         if low is not None:
             self.low = low
         self._checkMarks()

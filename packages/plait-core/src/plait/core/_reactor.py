@@ -210,7 +210,17 @@ class Reactor(FDSetMixin, EventsMixin, ThreadsMixin, ResolverMixin):
         self.running = new in _RUNNING
 
     # The reactor's own work in the "during" phase of startup and shutdown,
-    # run before the triggers of that phase.
+    # run before the triggers of that phase, however the event was fired.
+
+    def fireSystemEvent(self, eventType: str) -> None:
+        """Run the triggers of *eventType*; for ``"startup"`` and
+        ``"shutdown"`` the reactor's own work comes first in "during"."""
+        if eventType == "startup":
+            self._events.fire(eventType, self._startupDuring)
+        elif eventType == "shutdown":
+            self._events.fire(eventType, self._shutdownDuring)
+        else:
+            self._events.fire(eventType)
 
     def _startupDuring(self) -> None:
         if self._state is _S.STARTING:
@@ -220,11 +230,8 @@ class Reactor(FDSetMixin, EventsMixin, ThreadsMixin, ResolverMixin):
     def _shutdownDuring(self) -> None:
         if self._state in (_S.STARTING, _S.RUNNING, _S.STOPPING):
             self._moveTo(_S.SHUTTING_DOWN)
-            self._disconnectAll()
-            self._stopThreadPool()
-
-    def _fireShutdown(self) -> None:
-        self._events.fire("shutdown", self._shutdownDuring)
+        self._disconnectAll()
+        self._stopThreadPool()
 
     def _disconnectAll(self) -> None:
         reason = Failure(ConnectionLost("the reactor shut down"))
@@ -253,7 +260,7 @@ class Reactor(FDSetMixin, EventsMixin, ThreadsMixin, ResolverMixin):
             if self._installSignalHandlers:
                 restore = installStopHandlers(self._onStopSignal)
             self._moveTo(_S.STARTING)
-            self._events.fire("startup", self._startupDuring)
+            self.fireSystemEvent("startup")
             self._loop(None, False)
         except BaseException:
             # Something escaped a callback (SystemExit, KeyboardInterrupt):
@@ -277,7 +284,7 @@ class Reactor(FDSetMixin, EventsMixin, ThreadsMixin, ResolverMixin):
         """
         if self._state is not _S.RUNNING and self._state is not _S.STARTING:
             raise ReactorNotRunning()
-        self.callLater(0, self._fireShutdown)
+        self.callLater(0, self.fireSystemEvent, "shutdown")
         self._moveTo(_S.STOPPING)
 
     def crash(self) -> None:
