@@ -442,6 +442,25 @@ def test_pull_producer_is_asked_each_time_the_buffer_empties(
     assert readAll(b) == b"43210"
 
 
+def test_pull_producer_is_asked_at_once(reactor: Reactor, pair: Any) -> None:
+    """registerProducer with a pull producer asks it for data before returning."""
+    a, _ = pair
+    transport, _ = connect(reactor, a)
+    asked: list[str] = []
+
+    @implementer(IPullProducer)
+    class Once:
+        def resumeProducing(self) -> None:
+            asked.append("resume")
+            transport.unregisterProducer()
+
+        def stopProducing(self) -> None:
+            pass
+
+    transport.registerProducer(Once(), False)
+    assert asked == ["resume"]
+
+
 def test_closed_transport_stops_a_new_producer(reactor: Reactor, pair: Any) -> None:
     """Registering on a closed transport tells the producer to stop at once."""
     a, _ = pair
@@ -525,3 +544,17 @@ class TestStreamConformance(StreamTransportConformance):
             reactor.close()
 
         return ConnectedPair(turn=lambda: reactor.iterate(0.01), close=close)
+
+
+def test_log_prefix_comes_from_the_protocol(reactor: Reactor, pair: Any) -> None:
+    """The transport's logPrefix is its protocol's, or the class name without one."""
+    a, b = pair
+
+    class Named(Recorder):
+        def logPrefix(self) -> str:
+            return "named-protocol"
+
+    named, _ = connect(reactor, a, Named())
+    plain, _ = connect(reactor, b)
+    assert named.logPrefix() == "named-protocol"
+    assert plain.logPrefix() == "Recorder"

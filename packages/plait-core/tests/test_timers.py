@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import time
+import weakref
 
 import pytest
 from zope.interface.verify import verifyObject
@@ -113,6 +115,23 @@ def test_cancel_after_filing_prevents_the_call(clocked_reactor, clock) -> None:
     clock.advance(2)
     clocked_reactor.iterate()
     assert ran == []
+
+
+def test_cancel_lets_go_of_the_arguments(clocked_reactor: Reactor) -> None:
+    """A cancelled call no longer keeps its callable or arguments alive."""
+
+    class Payload:
+        def method(self, *args: object, **kw: object) -> None:
+            pass
+
+    payload = Payload()
+    ref = weakref.ref(payload)
+    call = clocked_reactor.callLater(60, payload.method, payload, key=payload)
+    clocked_reactor.iterate()  # filed in the heap, where it stays for now
+    call.cancel()
+    del payload
+    gc.collect()
+    assert ref() is None
 
 
 @pytest.mark.parametrize("operation", ["cancel", "delay", "reset"])

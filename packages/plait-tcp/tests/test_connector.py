@@ -16,6 +16,7 @@ from plait.errors import (
     ConnectionRefusedError,
     DNSLookupError,
     NotConnectingError,
+    ServiceNameUnknownError,
     TimeoutError,
     UserError,
 )
@@ -224,9 +225,47 @@ def test_ipv6_literal_connects_over_ipv6(reactor: Any, until: Any, ipv6: str) ->
 
 
 @pytest.mark.parametrize(
-    ("port", "error"), [(0, ValueError), (65536, ValueError), ("80", TypeError)]
+    ("port", "error"),
+    [
+        (0, ValueError),
+        (65536, ValueError),
+        (80.0, TypeError),
+        ("no-such-service", ServiceNameUnknownError),
+    ],
 )
 def test_bad_ports_are_refused_at_the_call(reactor: Any, port: Any, error: Any) -> None:
-    """connectTCP refuses a port outside 1-65535, or one that is not an int."""
+    """connectTCP refuses a port outside 1-65535, a non-int, an unknown service."""
     with pytest.raises(error):
         reactor.connectTCP("127.0.0.1", port, ClientFactory())
+
+
+def test_a_service_name_is_a_port(reactor: Any) -> None:
+    """connectTCP takes a service name such as "http" for its port number."""
+    try:
+        expected = socket.getservbyname("http", "tcp")
+    except OSError as e:
+        pytest.skip(f"this machine's services database has no http: {e}")
+    connector = reactor.connectTCP("127.0.0.1", "http", ClientFactory())
+    try:
+        assert connector.getDestination().port == expected
+    finally:
+        connector.stopConnecting()
+
+
+def test_scoped_ipv6_bind_address_gets_its_scope_id() -> None:
+    """A bindAddress like fe80::1%lo is bound with lo's interface index."""
+    from plait.tcp._connector import _bindable
+
+    index = socket.if_nametoindex("lo")
+    assert _bindable(socket.AF_INET6, ("fe80::1%lo", 0)) == ("fe80::1", 0, 0, index)
+    assert _bindable(socket.AF_INET, ("127.0.0.1", 0)) == ("127.0.0.1", 0)
+
+
+def test_link_local_addresses_keep_their_zone() -> None:
+    """An IPv6 address with a scope id names its zone in host, as fe80::1%lo."""
+    from plait.tcp._tcp import addressFor
+
+    index = socket.if_nametoindex("lo")
+    address = addressFor(("fe80::1", 80, 0, index), socket.AF_INET6)
+    assert (address.host, address.scopeID) == ("fe80::1%lo", index)
+    assert addressFor(("::1", 80, 0, 0), socket.AF_INET6).host == "::1"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import socket
 from typing import Any
@@ -136,11 +137,11 @@ def test_refusing_factory_closes_the_connection(reactor: Any) -> None:
 
 
 class _Flaky:
-    """A listening socket whose next accept fails with EMFILE, once."""
+    """A listening socket whose next accepts fail with EMFILE (once by default)."""
 
-    def __init__(self, real: socket.socket) -> None:
+    def __init__(self, real: socket.socket, failures: int = 1) -> None:
         self.real = real
-        self.failures = 1
+        self.failures = failures
 
     def accept(self) -> tuple[socket.socket, Any]:
         if self.failures:
@@ -165,6 +166,28 @@ def test_descriptor_exhaustion_pauses_then_recovers(reactor: Any, until: Any) ->
         until(reactor, lambda: bool(factory.built))
         flaky: Any = port.socket
         assert flaky.failures == 0
+    finally:
+        client.close()
+        port.socket = real
+        port.stopListening()
+
+
+def test_descriptor_exhaustion_is_logged_once(
+    reactor: Any, until: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Several failed accepts in a row log one error, and recovery one line."""
+    factory = Counting()
+    port = reactor.listenTCP(0, factory, interface="127.0.0.1")
+    real = port.socket
+    port.socket = _Flaky(real, failures=3)
+    client = socket.create_connection(("127.0.0.1", port.getHost().port))
+    try:
+        with caplog.at_level(logging.INFO, logger="plait.tcp"):
+            until(reactor, lambda: bool(factory.built))
+        assert port.socket.failures == 0
+        errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+        assert len(errors) == 1 and "retrying" in errors[0].getMessage()
+        assert "accepting connections again" in caplog.text
     finally:
         client.close()
         port.socket = real

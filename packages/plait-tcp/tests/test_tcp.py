@@ -145,6 +145,16 @@ def test_abort_drops_buffered_data(reactor: Any, pair: Any, until: Any) -> None:
     assert len(server.data) < written
 
 
+def test_abort_resets_the_peer(reactor: Any, pair: Any, until: Any) -> None:
+    """After abortConnection the peer hears ConnectionLost, never a clean close."""
+    server, client = pair(reactor, Recorder(), Recorder())
+    server.transport.abortConnection()
+    until(reactor, lambda: server.lost and client.lost)
+    assert server.lost[0].check(ConnectionAborted)
+    assert client.lost[0].check(ConnectionLost)
+    assert not client.lost[0].check(ConnectionDone)
+
+
 def test_client_half_close(reactor: Any, pair: Any, until: Any) -> None:
     """loseWriteConnection: the peer hears readConnectionLost and can still answer."""
 

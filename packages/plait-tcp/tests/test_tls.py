@@ -492,3 +492,26 @@ def test_bare_fin_is_not_a_tls_half_close(reactor: Any, until: Any, certs: Any) 
     assert server.events == []
     assert server.lost[0].check(ConnectionLost)
     port.stopListening()
+
+
+class _BrokenContextFactory:
+    """A context factory that cannot make a context."""
+
+    def getContext(self) -> Any:
+        raise ValueError("no context for you")
+
+
+def test_bad_context_factory_fails_the_call(reactor: Any) -> None:
+    """listenSSL and connectSSL ask for a context at once: its error is theirs."""
+    with pytest.raises(ValueError, match="no context"):
+        reactor.listenSSL(
+            0,
+            Factory.forProtocol(Protocol),
+            _BrokenContextFactory(),
+            interface="127.0.0.1",
+        )
+    with pytest.raises(ValueError, match="no context"):
+        reactor.connectSSL(
+            "127.0.0.1", 1, ClientFactory.forProtocol(Protocol), _BrokenContextFactory()
+        )
+    assert reactor.getReaders() == [] and reactor.getWriters() == []

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import struct
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
@@ -54,6 +55,8 @@ log = logging.getLogger("plait.core")
 
 READ_SIZE = 64 * 1024
 MAX_READS_PER_EVENT = 4
+#: SO_LINGER on with a zero timeout: close() resets the connection.
+_RESET = struct.pack("ii", 1, 0)
 
 
 class _StreamReactor(Protocol):
@@ -363,21 +366,33 @@ class StreamTransport:
         self._maybeFinish(later=True)
 
     def abortConnection(self) -> None:
-        """Close now, dropping anything not yet sent."""
-        self._teardown(Failure(ConnectionAborted("connection aborted locally")), True)
+        """Close now, dropping anything not yet sent; the peer gets a reset."""
+        reason = Failure(ConnectionAborted("connection aborted locally"))
+        self._teardown(reason, later=True, reset=True)
 
     def connectionLost(self, reason: Failure) -> None:
         """The reactor gave up on this descriptor: close with ``reason``."""
         self._teardown(reason)
 
-    def _teardown(self, reason: Failure, later: bool = False) -> None:
-        """End the connection, once; tell the protocol now or next turn."""
+    def _teardown(
+        self, reason: Failure, later: bool = False, reset: bool = False
+    ) -> None:
+        """End the connection, once; tell the protocol now or next turn.
+
+        With ``reset`` the kernel drops what it still holds and sends RST
+        instead of FIN, so the peer cannot take the end for a clean close.
+        """
         if self._state is _CLOSED:
             return
         self._move(_CLOSED)
         self._stopReading()
         self._stopWriting()
         self._buffer.clear()
+        if reset:
+            try:
+                self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET)
+            except OSError:
+                pass  # not a socket that can reset; a plain close it is
         self.socket.close()
         try:
             self._flow.stop()
@@ -407,7 +422,10 @@ class StreamTransport:
             return
         self._flow.register(producer, streaming, self._buffer.size)
         if not streaming:
+            # Data is wanted right away; after that, whenever the buffer
+            # has drained (doWrite asks).
             self._startWriting()
+            producer.resumeProducing()
 
     def unregisterProducer(self) -> None:
         """Detach the producer; a pending close may now complete."""
@@ -473,8 +491,16 @@ class StreamTransport:
         return self.socket
 
     def logPrefix(self) -> str:
-        """Name used in log messages: the protocol's class."""
-        return type(self.protocol).__name__
+        """Name used in log messages: the protocol's ``logPrefix()`` if it
+        has one, else its class name."""
+        protocol = self.protocol
+        prefix = getattr(protocol, "logPrefix", None)
+        if prefix is not None:
+            try:
+                return str(prefix())
+            except Exception:
+                log.exception("%s.logPrefix() failed", type(protocol).__name__)
+        return type(protocol).__name__
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.logPrefix()} {self._state.name}>"

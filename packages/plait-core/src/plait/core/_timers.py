@@ -33,6 +33,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from heapq import heapify, heappop, heappush, heapreplace
 from operator import attrgetter
+from types import MappingProxyType
 from typing import Any
 
 from zope.interface import implementer
@@ -68,6 +69,12 @@ _TRANSITIONS: dict[_CallState, frozenset[_CallState]] = {
 _Entry = tuple[float, int, "DelayedCall"]
 
 _timeOf = attrgetter("time")
+
+_NO_KEYWORDS: Mapping[str, Any] = MappingProxyType({})
+
+
+def _cancelledCall() -> None:
+    """What a cancelled DelayedCall holds in place of its callable."""
 
 
 @implementer(IDelayedCall)
@@ -132,6 +139,11 @@ class DelayedCall:
         :raises plait.errors.AlreadyCancelled: it was cancelled before.
         """
         self._move(_CANCELLED)
+        # The heap may keep this entry until it is compacted: let go of what
+        # the call would have used, so that it can be collected now.
+        self.func = _cancelledCall
+        self.args = ()
+        self.kw = _NO_KEYWORDS
         if self._seq != -1:
             self._queue._entryDied()
 

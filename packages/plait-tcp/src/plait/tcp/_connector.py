@@ -32,6 +32,7 @@ from plait.errors import (
     DNSLookupError,
     NoProtocol,
     NotConnectingError,
+    ServiceNameUnknownError,
     TimeoutError,
     UserError,
 )
@@ -137,7 +138,7 @@ class _Attempt:
         bindAddress = self.connector.bindAddress
         if bindAddress is not None:
             try:
-                sock.bind(bindAddress)
+                sock.bind(_bindable(family, bindAddress))
             except (OSError, OverflowError, TypeError) as e:
                 err = e if isinstance(e, OSError) else OSError(errno.EINVAL, str(e))
                 self._fail(bindErrorFor(err, bindAddress))
@@ -200,6 +201,27 @@ class _Attempt:
         return f"Connector({self.connector.host}:{self.connector.port})"
 
 
+def _servicePort(name: str) -> int:
+    """The port of a TCP service named like ``"http"``, from the services
+    database."""
+    try:
+        return socket.getservbyname(name, "tcp")
+    except OSError as e:
+        raise ServiceNameUnknownError(string=f"{name!r}: {e}") from None
+
+
+def _bindable(family: int, bindAddress: tuple[str, int]) -> Any:
+    """The socket address to bind for ``bindAddress``: an IPv6 literal with a
+    zone (``fe80::1%eth0``) needs the scope id that getaddrinfo works out."""
+    host, port = bindAddress
+    if family != socket.AF_INET6 or not isinstance(host, str) or "%" not in host:
+        return bindAddress
+    infos = socket.getaddrinfo(
+        host, port, family, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST
+    )
+    return infos[0][4]
+
+
 @implementer(IConnector)
 class Connector:
     """Connects ``factory`` to ``host:port`` and can do so again later."""
@@ -209,7 +231,7 @@ class Connector:
     def __init__(
         self,
         host: str | bytes,
-        port: int,
+        port: int | str,
         factory: Any,
         timeout: float | None = 30,
         bindAddress: tuple[str, int] | None = None,
@@ -217,6 +239,8 @@ class Connector:
     ) -> None:
         if isinstance(host, bytes):
             host = host.decode("idna")
+        if isinstance(port, str):
+            port = _servicePort(port)
         if isinstance(port, bool) or not isinstance(port, int):
             raise TypeError(f"a TCP port is an int, not {type(port).__name__}")
         if not 0 < port <= 65535:

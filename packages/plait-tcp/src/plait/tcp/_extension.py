@@ -55,12 +55,16 @@ class TCPExtension:
     def connectTCP(
         self,
         host: str,
-        port: int,
+        port: int | str,
         factory: Any,
         timeout: float | None = 30,
         bindAddress: tuple[str, int] | None = None,
     ) -> Connector:
-        """Connect ``factory`` to ``host:port``; returns the connector."""
+        """Connect ``factory`` to ``host:port``; returns the connector.
+
+        ``port`` may also name a service (``"https"``); an unknown name
+        raises ServiceNameUnknownError.
+        """
         c = Connector(host, port, factory, timeout, bindAddress, self.reactor)
         c.connect()
         return c
@@ -75,23 +79,33 @@ class TCPExtension:
         backlog: int = 50,
         interface: str = "",
     ) -> Port:
-        """Listen for TLS connections, with ``contextFactory``'s settings."""
+        """Listen for TLS connections, with ``contextFactory``'s settings.
+
+        ``contextFactory.getContext()`` is called once here, so that a
+        factory that cannot make a context fails this call.
+        """
         from ._tls_factory import TLSWrappingFactory
 
+        contextFactory.getContext()
         wrapped = TLSWrappingFactory(factory, contextFactory, isClient=False)
         return self.listenTCP(port, wrapped, backlog, interface)
 
     def connectSSL(
         self,
         host: str,
-        port: int,
+        port: int | str,
         factory: Any,
         contextFactory: Any,
         timeout: float | None = 30,
         bindAddress: tuple[str, int] | None = None,
     ) -> Connector:
-        """Connect over TLS, with ``contextFactory``'s settings."""
+        """Connect over TLS, with ``contextFactory``'s settings.
+
+        ``contextFactory.getContext()`` is called once here, so that a
+        factory that cannot make a context fails this call.
+        """
         from ._tls_factory import TLSWrappingFactory
 
+        contextFactory.getContext()
         wrapped = TLSWrappingFactory(factory, contextFactory, isClient=True)
         return self.connectTCP(host, port, wrapped, timeout, bindAddress)

@@ -107,6 +107,8 @@ class Port:
         self.socket: socket.socket | None = None
         self.state = PortState.NEW
         self._retry: Any = None
+        #: True from a failed accept for lack of descriptors to the next success.
+        self._starved = False
         self._host: IPAddress | None = None
 
     def _move(self, new: PortState) -> None:
@@ -210,6 +212,9 @@ class Port:
                 if e.errno in _TRANSIENT:
                     continue
                 raise
+            if self._starved:
+                self._starved = False
+                log.info("%s: accepting connections again", self)
             conn.setblocking(False)
             enableNoDelay(conn)
             peer = addressFor(sockaddr, family)
@@ -232,12 +237,15 @@ class Port:
                 return  # a protocol stopped the port
 
     def _backOff(self, err: OSError) -> None:
-        log.error(
-            "%s: cannot accept a connection (%s); pausing accepts for %.1f s",
-            self,
-            err.strerror,
-            ACCEPT_RETRY_DELAY,
-        )
+        # Logged once a shortage, not on every retry.
+        if not self._starved:
+            self._starved = True
+            log.error(
+                "%s: cannot accept a connection (%s); retrying every %.1f s",
+                self,
+                err.strerror,
+                ACCEPT_RETRY_DELAY,
+            )
         self.reactor.removeReader(self)
         self._retry = self.reactor.callLater(ACCEPT_RETRY_DELAY, self._resume)
 

@@ -41,9 +41,20 @@ def addressFor(sockaddr: Any, family: int) -> IPAddress:
     """The plait address of a TCP socket address tuple."""
     if family == socket.AF_INET6:
         host, port, flowInfo, scopeID = sockaddr
+        if scopeID and "%" not in host:
+            # A link-local address means nothing without its zone: keep it in
+            # the text, so that (host, port) can be connected to as it is.
+            host = f"{host}%{_zoneName(scopeID)}"
         return IPv6Address("TCP", host, port, flowInfo, scopeID)
     host, port = sockaddr
     return IPv4Address("TCP", host, port)
+
+
+def _zoneName(scopeID: int) -> str:
+    try:
+        return socket.if_indextoname(scopeID)
+    except OSError:
+        return str(scopeID)
 
 
 def declareTLS() -> None:
