@@ -259,13 +259,3 @@ def test_scoped_ipv6_bind_address_gets_its_scope_id() -> None:
     index = socket.if_nametoindex("lo")
     assert _bindable(socket.AF_INET6, ("fe80::1%lo", 0)) == ("fe80::1", 0, 0, index)
     assert _bindable(socket.AF_INET, ("127.0.0.1", 0)) == ("127.0.0.1", 0)
-
-
-def test_link_local_addresses_keep_their_zone() -> None:
-    """An IPv6 address with a scope id names its zone in host, as fe80::1%lo."""
-    from plait.tcp._tcp import addressFor
-
-    index = socket.if_nametoindex("lo")
-    address = addressFor(("fe80::1", 80, 0, index), socket.AF_INET6)
-    assert (address.host, address.scopeID) == ("fe80::1%lo", index)
-    assert addressFor(("::1", 80, 0, 0), socket.AF_INET6).host == "::1"

@@ -22,6 +22,12 @@ from ._endpoints import serverFromString as serverFromString
 from ._extensions import describeReactor as describeReactor
 from ._failure import Failure as Failure
 from ._failure import NoCurrentExceptionError as NoCurrentExceptionError
+
+# -- internet sockets shared by the transport distributions
+from ._inet import anyAddress as anyAddress
+from ._inet import bindInet as bindInet
+from ._inet import familyForInterface as familyForInterface
+from ._inet import inetAddress as inetAddress
 from ._poller import Poller as Poller
 from ._poller import availablePollers as availablePollers
 from ._poller import createPoller as createPoller
@@ -72,7 +78,9 @@ __all__: list[str] = [
     "StreamTransport",
     "ThreadPool",
     "ThreadedResolver",
+    "anyAddress",
     "availablePollers",
+    "bindInet",
     "clientFromString",
     "connectProtocol",
     "createPoller",
@@ -81,7 +89,9 @@ __all__: list[str] = [
     "describeReactor",
     "ensureDeferred",
     "fail",
+    "familyForInterface",
     "gatherResults",
+    "inetAddress",
     "maybeDeferred",
     "quoteStringArgument",
     "react",

@@ -65,8 +65,8 @@ def _numeric(host: str, port: int) -> tuple[int, Any] | None:
 def destinationFor(host: str, port: int) -> IPAddress:
     """The address a connector aims at, with the host as given."""
     if ":" in host:
-        return addressFor((host, port, 0, 0), socket.AF_INET6)
-    return addressFor((host, port), socket.AF_INET)
+        return addressFor((host, port, 0, 0))
+    return addressFor((host, port))
 
 
 class ConnectorState(enum.Enum):
@@ -343,7 +343,7 @@ class Connector:
         self._attempt = None
         self._cancelTimer()
         enableNoDelay(sock)
-        peer = addressFor(sockaddr, sock.family)
+        peer = addressFor(sockaddr)
         try:
             protocol = self.factory.buildProtocol(peer)
         except Exception as e:

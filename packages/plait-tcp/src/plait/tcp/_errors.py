@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 
 from plait.errors import (
-    CannotListenError,
     ConnectBindError,
     ConnectError,
     ConnectionRefusedError,
@@ -18,7 +17,7 @@ from plait.errors import (
     TCPTimedOutError,
 )
 
-__all__ = ["bindErrorFor", "connectErrorFor", "listenErrorFor"]
+__all__ = ["bindErrorFor", "connectErrorFor"]
 
 _NO_ROUTE = frozenset(
     {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EHOSTDOWN, errno.ENETDOWN}
@@ -47,12 +46,5 @@ def connectErrorFor(err: OSError) -> ConnectError:
 def bindErrorFor(err: OSError, address: object) -> ConnectBindError:
     """The plait error for a client socket that could not bind ``address``."""
     error = ConnectBindError(err.errno, f"{err.strerror or err} (binding {address})")
-    error.__cause__ = err
-    return error
-
-
-def listenErrorFor(err: OSError, interface: str, port: int) -> CannotListenError:
-    """The plait error for a port that could not bind or listen."""
-    error = CannotListenError(interface, port, err)
     error.__cause__ = err
     return error

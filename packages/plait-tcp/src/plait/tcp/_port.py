@@ -25,14 +25,20 @@ from typing import Any
 
 from zope.interface import implementer
 
-from plait.core import Deferred, Failure, succeed
-from plait.errors import ConnectionLost
+from plait.core import (
+    Deferred,
+    Failure,
+    anyAddress,
+    bindInet,
+    familyForInterface,
+    succeed,
+)
+from plait.errors import CannotListenError, ConnectionLost
 from plait.interfaces import IListeningPort, IReadDescriptor, ISystemHandle
 
-from ._errors import listenErrorFor
 from ._tcp import IPAddress, Server, addressFor, enableNoDelay
 
-__all__ = ["Port", "PortState", "familyForInterface"]
+__all__ = ["Port", "PortState"]
 
 log = logging.getLogger("plait.tcp")
 
@@ -43,21 +49,6 @@ _OUT_OF_RESOURCES = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.
 _TRANSIENT = frozenset(
     {errno.ECONNABORTED, errno.EPROTO, errno.EPERM, errno.EINTR, errno.ECONNRESET}
 )
-
-
-# interface "" means every interface of the family, as listenTCP promises.
-_ANY: dict[int, str] = {socket.AF_INET: "0.0.0.0", socket.AF_INET6: "::"}  # noqa: S104
-
-
-def familyForInterface(interface: str) -> int:
-    """AF_INET6 for an IPv6 literal, else AF_INET."""
-    if ":" in interface:
-        try:
-            socket.inet_pton(socket.AF_INET6, interface.split("%", 1)[0])
-        except OSError:
-            return socket.AF_INET
-        return socket.AF_INET6
-    return socket.AF_INET
 
 
 class PortState(enum.Enum):
@@ -128,37 +119,21 @@ class Port:
             return
         sock = self._bind()
         self.socket = sock
-        self._host = addressFor(sock.getsockname(), self.family)
+        self._host = addressFor(sock.getsockname())
         self._move(PortState.LISTENING)
         log.debug("%s listening on %s", type(self.factory).__name__, self._host)
         self.factory.doStart()
         self.reactor.addReader(self)
 
     def _bind(self) -> socket.socket:
-        family = self.family
-        host = self.interface or _ANY[family]
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock = bindInet(
+            socket.SOCK_STREAM, self.interface, self.port, reuseAddress=True
+        )
         try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if family == socket.AF_INET6:
-                info = socket.getaddrinfo(
-                    host,
-                    self.port,
-                    family,
-                    socket.SOCK_STREAM,
-                    0,
-                    socket.AI_NUMERICHOST,
-                )
-                sock.bind(info[0][4])
-            else:
-                sock.bind((host, self.port))
             sock.listen(self.backlog)
-            sock.setblocking(False)
-        except (OSError, OverflowError) as e:
+        except OSError as e:
             sock.close()
-            if isinstance(e, OverflowError):
-                e = OSError(errno.EINVAL, str(e))
-            raise listenErrorFor(e, self.interface, self.port) from e
+            raise CannotListenError(self.interface, self.port, e) from e
         return sock
 
     def stopListening(self) -> Deferred[None]:
@@ -181,9 +156,10 @@ class Port:
     def getHost(self) -> IPAddress:
         """The bound address; its port is the real one when 0 was asked for."""
         if self._host is None:
+            wildcard = anyAddress(self.family)
             if self.family == socket.AF_INET6:
-                return addressFor((_ANY[self.family], self.port, 0, 0), self.family)
-            return addressFor((_ANY[self.family], self.port), self.family)
+                return addressFor((wildcard, self.port, 0, 0))
+            return addressFor((wildcard, self.port))
         return self._host
 
     # -- IReadDescriptor ---------------------------------------------------
@@ -199,7 +175,6 @@ class Port:
             return
         factory = self.factory
         reactor = self.reactor
-        family = self.family
         for _ in range(ACCEPTS_PER_EVENT):
             try:
                 conn, sockaddr = sock.accept()
@@ -217,7 +192,7 @@ class Port:
                 log.info("%s: accepting connections again", self)
             conn.setblocking(False)
             enableNoDelay(conn)
-            peer = addressFor(sockaddr, family)
+            peer = addressFor(sockaddr)
             try:
                 protocol = factory.buildProtocol(peer)
             except Exception:

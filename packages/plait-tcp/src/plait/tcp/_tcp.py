@@ -19,7 +19,7 @@ from typing import Any
 from zope.interface import classImplements, implementer
 
 from plait.address import IPv4Address, IPv6Address
-from plait.core import Failure, StreamTransport
+from plait.core import Failure, StreamTransport, inetAddress
 from plait.errors import MissingCapability
 from plait.interfaces import ITCPTransport, ITLSTransport
 
@@ -37,24 +37,9 @@ __all__ = [
 IPAddress = IPv4Address | IPv6Address
 
 
-def addressFor(sockaddr: Any, family: int) -> IPAddress:
-    """The plait address of a TCP socket address tuple."""
-    if family == socket.AF_INET6:
-        host, port, flowInfo, scopeID = sockaddr
-        if scopeID and "%" not in host:
-            # A link-local address means nothing without its zone: keep it in
-            # the text, so that (host, port) can be connected to as it is.
-            host = f"{host}%{_zoneName(scopeID)}"
-        return IPv6Address("TCP", host, port, flowInfo, scopeID)
-    host, port = sockaddr
-    return IPv4Address("TCP", host, port)
-
-
-def _zoneName(scopeID: int) -> str:
-    try:
-        return socket.if_indextoname(scopeID)
-    except OSError:
-        return str(scopeID)
+def addressFor(sockaddr: Any) -> IPAddress:
+    """The plait address of a TCP socket address (a pair or a 4-tuple)."""
+    return inetAddress("TCP", sockaddr)
 
 
 def declareTLS() -> None:
@@ -100,9 +85,7 @@ class TCPTransport(StreamTransport):
         """The local end: an IPv4Address or IPv6Address of type TCP."""
         host = self._host
         if host is None:
-            host = self._host = addressFor(
-                self.socket.getsockname(), self.socket.family
-            )
+            host = self._host = addressFor(self.socket.getsockname())
         return host
 
     def getTcpNoDelay(self) -> bool:
