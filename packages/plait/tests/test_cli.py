@@ -23,15 +23,17 @@ def test_info_lists_distributions_and_interfaces(
     assert "plait-core" in out
     assert "IReactorTCP" in out
     assert "IReactorSSL" in out
+    assert "IReactorUDP" in out
 
 
 def test_demo_echoes_over_tcp_and_tls(capsys: pytest.CaptureFixture[str]) -> None:
-    """The demo verifies TCP and TLS echo and reports the refused hostname."""
+    """The demo verifies TCP, TLS and UDP echo and reports the refused hostname."""
     code, out = _run(capsys, "demo", "--connections", "3", "--messages", "8")
     assert code == 0, out
     assert "3 connections, 24,576 bytes echoed and verified" in out
     assert "tls echo: 65,536 bytes verified over TLSv1.3" in out
     assert "wrong hostname is refused" in out
+    assert "8 datagrams sent back and checked" in out
     assert "demo complete" in out
 
 

@@ -1,4 +1,5 @@
-"""``plait demo``: what is installed, then verified TCP and TLS echo on loopback."""
+"""``plait demo``: what is installed, then verified TCP, TLS and UDP echo on
+loopback."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from plait.core import Reactor, connectProtocol, describeReactor, gatherResults
+from plait.core import (
+    Deferred,
+    Reactor,
+    connectProtocol,
+    describeReactor,
+    gatherResults,
+)
 from plait.errors import SSLError
 from plait.tcp import (
     TCP4ClientEndpoint,
@@ -17,6 +24,7 @@ from plait.tcp import (
     optionsForClientTLS,
     optionsForServerTLS,
 )
+from plait.udp import DatagramProtocol
 
 from ._certs import makeDemoCertificates
 from ._echo import EchoChecker, echoFactory
@@ -105,6 +113,47 @@ async def tlsEcho(reactor: Reactor, say: Say) -> None:
         await port.stopListening()
 
 
+class _UDPEcho(DatagramProtocol):
+    def datagramReceived(self, datagram: bytes, addr: Any) -> None:
+        self.transport.write(datagram, addr)
+
+
+class _UDPChecker(DatagramProtocol):
+    """Sends numbered datagrams to one peer; fires ``done`` once all came back."""
+
+    def __init__(self, peer: tuple[str, int], count: int) -> None:
+        self.peer = peer
+        self.expected = {b"datagram %d" % n for n in range(count)}
+        self.done: Deferred[int] = Deferred()
+
+    def startProtocol(self) -> None:
+        self.transport.connect(*self.peer)
+        for datagram in sorted(self.expected):
+            self.transport.write(datagram)
+
+    def datagramReceived(self, datagram: bytes, addr: Any) -> None:
+        self.expected.discard(datagram)
+        if not self.expected and not self.done.called:
+            self.done.callback(len(datagram))
+
+
+async def udpEcho(reactor: Reactor, say: Say, count: int) -> None:
+    """``count`` datagrams to a UDP echo port and back, each one checked."""
+    server = reactor.listenUDP(0, _UDPEcho(), interface="127.0.0.1")
+    host = server.getHost()
+    checker = _UDPChecker((host.host, host.port), count)
+    client = reactor.listenUDP(0, checker, interface="127.0.0.1")
+    timeout = reactor.callLater(5, checker.done.cancel)
+    try:
+        await checker.done
+    finally:
+        if timeout.active():
+            timeout.cancel()
+        await client.stopListening()
+        await server.stopListening()
+    say(f"udp echo on {host.host}:{host.port}: {count} datagrams sent back and checked")
+
+
 async def runDemo(
     reactor: Reactor, say: Say = print, connections: int = 10, messages: int = 100
 ) -> None:
@@ -112,4 +161,5 @@ async def runDemo(
     describe(reactor, say)
     await tcpEcho(reactor, say, connections, messages)
     await tlsEcho(reactor, say)
+    await udpEcho(reactor, say, messages)
     say("demo complete")

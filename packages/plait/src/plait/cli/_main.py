@@ -21,7 +21,9 @@ def _parser() -> argparse.ArgumentParser:
         "--poller", default=None, help="epoll, kqueue, poll or select (default: best)"
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="verified TCP and TLS echo on loopback")
+    demo = commands.add_parser(
+        "demo", help="verified TCP, TLS and UDP echo on loopback"
+    )
     demo.add_argument("--connections", type=int, default=10)
     demo.add_argument("--messages", type=int, default=100, help="KiB per connection")
     commands.add_parser("info", help="installed distributions and reactor interfaces")
