@@ -11,7 +11,7 @@ from zope.interface.verify import verifyObject
 
 import plait.core.testing as testing
 from plait.address import IPv4Address, IPv6Address, UNIXAddress
-from plait.core import ClientFactory, Clock, Factory, Failure, Protocol
+from plait.core import ClientFactory, Clock, Factory, Failure, Protocol, Reactor
 from plait.core.testing import (
     ConnectedPair,
     LoopbackPair,
@@ -520,3 +520,53 @@ def test_records_are_tuples_of_the_call_arguments() -> None:
     assert reactor.tcpClients[0][2] is factory
     host, port, _, timeout, bindAddress = reactor.tcpClients[0]
     assert (host, port, timeout, bindAddress) == ("example.test", 443, 30, None)
+
+
+def test_iterate_until_returns_once_the_condition_holds(reactor: Reactor) -> None:
+    """iterateUntil runs the reactor until a timer made the condition true."""
+    from plait.core.testing import iterateUntil
+
+    done: list[int] = []
+    reactor.callLater(0.01, done.append, 1)
+    iterateUntil(reactor, lambda: done)
+    assert done == [1]
+
+
+def test_iterate_until_fails_after_its_bound(reactor: Reactor) -> None:
+    """iterateUntil raises AssertionError when the condition never holds."""
+    from plait.core.testing import iterateUntil
+
+    with pytest.raises(AssertionError, match="did not become true"):
+        iterateUntil(reactor, lambda: False, timeout=0.05)
+
+
+def test_close_reactor_tells_leftovers_and_closes(reactor: Reactor) -> None:
+    """closeReactor drops what a test left watched, telling it, then closes."""
+    import socket
+
+    from plait.core.testing import closeReactor
+    from plait.errors import ConnectionDone
+
+    a, b = socket.socketpair()
+    lost: list[Failure] = []
+
+    class Leftover:
+        def fileno(self) -> int:
+            return a.fileno()
+
+        def doRead(self) -> None:
+            pass
+
+        def connectionLost(self, reason: Failure) -> None:
+            lost.append(reason)
+
+        def logPrefix(self) -> str:
+            return "leftover"
+
+    reactor.addReader(Leftover())
+    closeReactor(reactor)
+    a.close()
+    b.close()
+    assert len(lost) == 1 and lost[0].check(ConnectionDone)
+    with pytest.raises(RuntimeError, match="closed"):
+        reactor.iterate(0)

@@ -10,15 +10,12 @@
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
 
-from plait.core import Failure, Reactor, availablePollers
-from plait.errors import ConnectionDone
-
-BOUND = 10.0
+from plait.core import Reactor, availablePollers
+from plait.core.testing import closeReactor, iterateUntil
 
 
 @pytest.fixture(params=availablePollers())
@@ -26,26 +23,13 @@ def reactor(request: pytest.FixtureRequest) -> Iterator[Reactor]:
     """A reactor over each poller, extensions found through entry points."""
     r = Reactor(poller=request.param)
     yield r
-    for leftover in r.removeAll():
-        leftover.connectionLost(Failure(ConnectionDone("the test is over")))
-    r.close()
-
-
-Spin = Callable[[Reactor, Callable[[], object]], None]
+    closeReactor(r)
 
 
 @pytest.fixture
-def spin() -> Spin:
-    """``spin(reactor, condition)``."""
-
-    def run(reactor: Reactor, condition: Callable[[], object]) -> None:
-        deadline = time.monotonic() + BOUND
-        while not condition():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"not reached within {BOUND} s")
-            reactor.iterate(0.01)
-
-    return run
+def spin() -> Callable[[Reactor, Callable[[], object]], None]:
+    """``spin(reactor, condition)``: iterate until the condition holds."""
+    return iterateUntil
 
 
 @pytest.fixture

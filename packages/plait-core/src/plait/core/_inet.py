@@ -48,9 +48,18 @@ def anyAddress(family: int) -> str:
 
 
 def bindInet(
-    kind: int, interface: str, port: int, *, reuseAddress: bool = False
+    kind: int,
+    interface: str,
+    port: int,
+    *,
+    reuseAddress: bool = False,
+    reusePort: bool = False,
 ) -> socket.socket:
     """A non-blocking socket of ``kind`` bound to ``interface:port``.
+
+    ``reuseAddress`` sets SO_REUSEADDR; ``reusePort`` sets SO_REUSEPORT too
+    (where the system has it), so that several sockets can bind the same
+    address and port.
 
     :raises CannotListenError: the address cannot be bound (in use, not
         local, a port out of range...); no socket is left open.
@@ -59,8 +68,10 @@ def bindInet(
     host = interface or _ANY[family]
     sock = socket.socket(family, kind)
     try:
-        if reuseAddress:
+        if reuseAddress or reusePort:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reusePort and hasattr(socket, "SO_REUSEPORT"):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         if family == socket.AF_INET6:
             info = socket.getaddrinfo(
                 host, port, family, kind, 0, socket.AI_NUMERICHOST

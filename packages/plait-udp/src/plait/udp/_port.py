@@ -131,7 +131,7 @@ class Port:
         """
         if self.state is PortState.LISTENING:
             return
-        sock = bindInet(socket.SOCK_DGRAM, self.interface, self.port)
+        sock = self._bind()
         self.socket = sock
         self._host = inetAddress("UDP", sock.getsockname())
         self.state = PortState.LISTENING
@@ -275,6 +275,10 @@ class Port:
         return str(prefix()) if prefix is not None else type(self.protocol).__name__
 
     # -- inside --------------------------------------------------------------
+
+    def _bind(self) -> socket.socket:
+        """The bound socket to listen on; subclasses may set options."""
+        return bindInet(socket.SOCK_DGRAM, self.interface, self.port)
 
     def _handle(self) -> socket.socket:
         if self.socket is None:

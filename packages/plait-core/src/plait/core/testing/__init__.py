@@ -10,6 +10,8 @@
   ``pump()``.
 - :class:`StreamTransportConformance`: test methods that a transport
   distribution inherits to prove its transport behaves.
+- :func:`iterateUntil`: run a real reactor until a condition holds, within
+  a time bound; :func:`closeReactor`: close it after a test.
 """
 
 from .._task import Clock as Clock
@@ -30,6 +32,8 @@ from ._records import TCPServer as TCPServer
 from ._records import UDPPort as UDPPort
 from ._records import UNIXClient as UNIXClient
 from ._records import UNIXServer as UNIXServer
+from ._spin import closeReactor as closeReactor
+from ._spin import iterateUntil as iterateUntil
 from ._transport import ProductionState as ProductionState
 from ._transport import StringTransport as StringTransport
 from ._transport import (
@@ -57,5 +61,7 @@ __all__ = [
     "UDPPort",
     "UNIXClient",
     "UNIXServer",
+    "closeReactor",
+    "iterateUntil",
     "loopbackPair",
 ]

@@ -1,0 +1,188 @@
+"""A multicast UDP port: a UDP port that can join groups and tune how it
+sends to them.
+
+Facts that shaped this module:
+
+- The family comes from the interface the port is bound to: IPv4 unless it
+  is an IPv6 literal such as ``"::"``. Each option has an IPv4 and an IPv6
+  form (``IP_MULTICAST_TTL`` and ``IPV6_MULTICAST_HOPS``...).
+- An IPv4 interface is named by one of its addresses (``"127.0.0.1"``), an
+  IPv6 one by its name or index (``"lo"``, ``1``); ``""`` lets the kernel
+  choose.
+- Joining, leaving and choosing the outgoing interface accept host names,
+  so they resolve through the reactor first and answer with a Deferred; an
+  IP literal resolves at once, so the Deferred has fired on return.
+- A refused join is ``MulticastJoinError``, carrying the group, the
+  interface and the system's error.
+- With ``listenMultiple`` several sockets (of this process or of others)
+  bind the same port, and each gets a copy of every datagram sent to a
+  group they joined.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from typing import Any
+
+from zope.interface import implementer
+
+from plait.core import Deferred, bindInet
+from plait.errors import MulticastJoinError
+from plait.interfaces import IMulticastTransport
+from plait.udp import Port
+
+__all__ = ["MulticastPort"]
+
+_IPV4 = socket.AF_INET
+_IPV6 = socket.AF_INET6
+_ANY_V4 = socket.inet_aton("0.0.0.0")  # noqa: S104  # INADDR_ANY: the kernel chooses
+
+
+@implementer(IMulticastTransport)
+class MulticastPort(Port):
+    """A UDP port (see :class:`plait.udp.Port`) with multicast controls."""
+
+    def __init__(
+        self,
+        port: int,
+        protocol: Any,
+        interface: str | bytes = "",
+        maxPacketSize: int = 8192,
+        reactor: Any = None,
+        listenMultiple: bool = False,
+    ) -> None:
+        super().__init__(port, protocol, interface, maxPacketSize, reactor)
+        self.listenMultiple = bool(listenMultiple)
+
+    def _bind(self) -> socket.socket:
+        return bindInet(
+            socket.SOCK_DGRAM,
+            self.interface,
+            self.port,
+            reuseAddress=self.listenMultiple,
+            reusePort=self.listenMultiple,
+        )
+
+    # -- IMulticastTransport -------------------------------------------------
+
+    def getOutgoingInterface(self) -> str:
+        """Where datagrams to groups leave: an IPv4 address (``"0.0.0.0"``
+        when the kernel chooses), or an IPv6 interface name (``""`` likewise)."""
+        sock = self.getHandle()
+        if self.family == _IPV6:
+            index = sock.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF)
+            return socket.if_indextoname(index) if index else ""
+        raw = sock.getsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, 4)
+        return socket.inet_ntoa(raw)
+
+    def setOutgoingInterface(self, addr: str | int) -> Deferred[int]:
+        """Send datagrams to groups through the interface ``addr`` names
+        (see the module docstring); the Deferred fires with 1 once it is
+        set, or fails with the error."""
+        return self._resolved(addr, self._setOutgoing)
+
+    def getLoopbackMode(self) -> bool:
+        """Whether this host's own members of a group get what it sends."""
+        level, name = self._option(socket.IP_MULTICAST_LOOP, "IPV6_MULTICAST_LOOP")
+        return bool(self.getHandle().getsockopt(level, name))
+
+    def setLoopbackMode(self, mode: bool) -> None:
+        """Deliver (or not) datagrams sent to a group to members on this host."""
+        level, name = self._option(socket.IP_MULTICAST_LOOP, "IPV6_MULTICAST_LOOP")
+        self.getHandle().setsockopt(level, name, 1 if mode else 0)
+
+    def getTTL(self) -> int:
+        """How many routers a datagram to a group may cross (the hop limit)."""
+        level, name = self._option(socket.IP_MULTICAST_TTL, "IPV6_MULTICAST_HOPS")
+        return int(self.getHandle().getsockopt(level, name))
+
+    def setTTL(self, ttl: int) -> None:
+        """Set how many routers a datagram to a group may cross (0-255).
+
+        :raises ValueError: ``ttl`` is outside 0-255.
+        :raises TypeError: ``ttl`` is not an int.
+        """
+        if not isinstance(ttl, int) or isinstance(ttl, bool):
+            raise TypeError(f"a TTL is an int, not {type(ttl).__name__}")
+        if not 0 <= ttl <= 255:
+            raise ValueError(f"a TTL is between 0 and 255, not {ttl}")
+        level, name = self._option(socket.IP_MULTICAST_TTL, "IPV6_MULTICAST_HOPS")
+        self.getHandle().setsockopt(level, name, ttl)
+
+    def joinGroup(self, addr: str, interface: str | int = "") -> Deferred[int]:
+        """Become a member of group ``addr`` on ``interface``.
+
+        The Deferred fires with 1, or fails with MulticastJoinError.
+        """
+        return self._resolved(
+            addr, lambda group: self._membership(group, interface, True)
+        )
+
+    def leaveGroup(self, addr: str, interface: str | int = "") -> Deferred[int]:
+        """Stop being a member of group ``addr`` on ``interface``.
+
+        The Deferred fires with 1, or fails with MulticastJoinError.
+        """
+        return self._resolved(
+            addr, lambda group: self._membership(group, interface, False)
+        )
+
+    # -- inside --------------------------------------------------------------
+
+    def _option(self, ipv4: int, ipv6: str) -> tuple[int, int]:
+        if self.family == _IPV6:
+            return socket.IPPROTO_IPV6, int(getattr(socket, ipv6))
+        return socket.IPPROTO_IP, ipv4
+
+    def _resolved(self, addr: str | int, then: Any) -> Deferred[int]:
+        """``then(address)`` once ``addr`` is an address of the port's family."""
+        if self.family == _IPV6 or isinstance(addr, int):
+            d: Deferred[Any] = Deferred()
+            d.callback(addr)
+        else:
+            d = self.reactor.resolve(addr)
+        return d.addCallback(then)
+
+    def _setOutgoing(self, addr: str | int) -> int:
+        sock = self.getHandle()
+        if self.family == _IPV6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, _index(addr))
+        else:
+            sock.setsockopt(
+                socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(str(addr))
+            )
+        return 1
+
+    def _membership(self, group: str, interface: str | int, join: bool) -> int:
+        sock = self.getHandle()
+        try:
+            if self.family == _IPV6:
+                option = socket.IPV6_JOIN_GROUP if join else socket.IPV6_LEAVE_GROUP
+                request = socket.inet_pton(_IPV6, group) + struct.pack(
+                    "@I", _index(interface)
+                )
+                sock.setsockopt(socket.IPPROTO_IPV6, option, request)
+            else:
+                option = socket.IP_ADD_MEMBERSHIP if join else socket.IP_DROP_MEMBERSHIP
+                local = socket.inet_aton(str(interface)) if interface else _ANY_V4
+                sock.setsockopt(
+                    socket.IPPROTO_IP, option, socket.inet_aton(group) + local
+                )
+        except (OSError, ValueError) as e:
+            raise MulticastJoinError(group, interface, e) from e
+        return 1
+
+
+def _index(interface: str | int) -> int:
+    """The index of an IPv6 interface given by name or index ("" or 0: any)."""
+    if isinstance(interface, int):
+        return interface
+    if not interface:
+        return 0
+    if interface.isdigit():
+        return int(interface)
+    try:
+        return socket.if_nametoindex(interface)
+    except OSError as e:
+        raise ValueError(f"no network interface is named {interface!r}") from e

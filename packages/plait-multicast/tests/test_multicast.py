@@ -1,0 +1,198 @@
+"""Multicast ports over the loopback interface: groups, options, errors."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+from zope.interface.verify import verifyObject
+
+from plait.core import Deferred, Failure
+from plait.core.testing import iterateUntil
+from plait.errors import CannotListenError, MulticastJoinError
+from plait.interfaces import IListeningPort, IMulticastTransport, IReactorMulticast
+from plait.multicast import MulticastExtension, MulticastPort
+from plait.udp import DatagramProtocol
+
+GROUP = "225.0.0.250"
+LOOPBACK = "127.0.0.1"
+
+
+class Recorder(DatagramProtocol):
+    """Keeps every datagram with its sender."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[bytes, Any]] = []
+
+    def datagramReceived(self, datagram: bytes, addr: Any) -> None:
+        self.received.append((datagram, addr))
+
+
+def result(d: Deferred[Any]) -> Any:
+    """The result of a Deferred that has fired already (raise its error)."""
+    box: list[Any] = []
+    d.addBoth(box.append)
+    assert box, "the Deferred has not fired"
+    if isinstance(box[0], Failure):
+        box[0].raiseException()
+    return box[0]
+
+
+def member(reactor: Any, protocol: Any, **kw: Any) -> Any:
+    """A port that joined GROUP on the loopback interface."""
+    port = reactor.listenMulticast(0, protocol, **kw)
+    assert result(port.joinGroup(GROUP, LOOPBACK)) == 1
+    return port
+
+
+def sender(reactor: Any) -> Any:
+    """A port whose datagrams to groups leave through the loopback interface."""
+    port = reactor.listenMulticast(0, Recorder())
+    assert result(port.setOutgoingInterface(LOOPBACK)) == 1
+    return port
+
+
+def test_reactor_provides_multicast(reactor: Any) -> None:
+    """With plait-multicast installed a reactor provides IReactorMulticast."""
+    assert IReactorMulticast.providedBy(reactor)
+    assert MulticastExtension.interfaces == (IReactorMulticast,)
+
+
+def test_port_provides_its_interfaces(reactor: Any) -> None:
+    """listenMulticast returns a port that is a multicast UDP transport."""
+    port = reactor.listenMulticast(0, Recorder())
+    assert isinstance(port, MulticastPort)
+    assert verifyObject(IMulticastTransport, port)
+    assert verifyObject(IListeningPort, port)
+
+
+def test_a_member_receives_what_is_sent_to_the_group(reactor: Any) -> None:
+    """A datagram sent to a group reaches a port that joined it."""
+    protocol = Recorder()
+    port = member(reactor, protocol)
+    out = sender(reactor)
+    out.write(b"to all", (GROUP, port.getHost().port))
+    iterateUntil(reactor, lambda: protocol.received)
+    assert protocol.received[0] == (b"to all", (LOOPBACK, out.getHost().port))
+
+
+def test_after_leaving_nothing_more_arrives(reactor: Any) -> None:
+    """Once a port left the group, datagrams to it no longer arrive there."""
+    protocol = Recorder()
+    port = member(reactor, protocol)
+    assert result(port.leaveGroup(GROUP, LOOPBACK)) == 1
+    out = sender(reactor)
+    out.write(b"gone", (GROUP, port.getHost().port))
+    # A datagram to the port itself proves the path works, and comes after.
+    out.write(b"direct", (LOOPBACK, port.getHost().port))
+    iterateUntil(reactor, lambda: protocol.received)
+    assert [d for d, _ in protocol.received] == [b"direct"]
+
+
+def test_listen_multiple_gives_each_socket_a_copy(reactor: Any) -> None:
+    """With listenMultiple two ports share one number; both get the datagram."""
+    first, second = Recorder(), Recorder()
+    a = member(reactor, first, listenMultiple=True)
+    b = reactor.listenMulticast(a.getHost().port, second, listenMultiple=True)
+    assert result(b.joinGroup(GROUP, LOOPBACK)) == 1
+    sender(reactor).write(b"both", (GROUP, a.getHost().port))
+    iterateUntil(reactor, lambda: first.received and second.received)
+    assert first.received[0][0] == second.received[0][0] == b"both"
+
+
+def test_without_listen_multiple_the_port_is_taken(reactor: Any) -> None:
+    """A second port on the same number without listenMultiple cannot listen."""
+    a = reactor.listenMulticast(0, Recorder(), listenMultiple=True)
+    with pytest.raises(CannotListenError):
+        reactor.listenMulticast(a.getHost().port, Recorder())
+
+
+def test_loopback_mode(reactor: Any) -> None:
+    """Loopback mode is on at first and follows setLoopbackMode.
+
+    (Whether it stops delivery cannot be seen here: a datagram sent out
+    through the loopback interface comes back in through it either way.)
+    """
+    port = reactor.listenMulticast(0, Recorder())
+    assert port.getLoopbackMode() is True
+    port.setLoopbackMode(False)
+    assert port.getLoopbackMode() is False
+    assert port.getHandle().getsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP) == 0
+    port.setLoopbackMode(True)
+    assert port.getLoopbackMode() is True
+
+
+def test_ttl(reactor: Any) -> None:
+    """The TTL is 1 at first and can be set between 0 and 255."""
+    port = reactor.listenMulticast(0, Recorder())
+    assert port.getTTL() == 1
+    port.setTTL(8)
+    assert port.getTTL() == 8
+    with pytest.raises(ValueError, match="between 0 and 255"):
+        port.setTTL(256)
+    with pytest.raises(TypeError):
+        port.setTTL("8")
+
+
+def test_outgoing_interface(reactor: Any) -> None:
+    """The outgoing interface is the kernel's choice until one is set."""
+    port = reactor.listenMulticast(0, Recorder())
+    assert port.getOutgoingInterface() == "0.0.0.0"
+    assert result(port.setOutgoingInterface(LOOPBACK)) == 1
+    assert port.getOutgoingInterface() == LOOPBACK
+
+
+def test_outgoing_interface_by_name_resolves(reactor: Any) -> None:
+    """setOutgoingInterface accepts a host name and resolves it first."""
+    port = reactor.listenMulticast(0, Recorder())
+    done: list[Any] = []
+    port.setOutgoingInterface("localhost").addBoth(done.append)
+    iterateUntil(reactor, lambda: done)
+    assert done == [1]
+    assert port.getOutgoingInterface() == LOOPBACK
+
+
+@pytest.mark.parametrize("group", ["127.0.0.1", "10.0.0.1"])
+def test_joining_what_is_not_a_group_fails(reactor: Any, group: str) -> None:
+    """joinGroup of a unicast address fails its Deferred with MulticastJoinError."""
+    port = reactor.listenMulticast(0, Recorder())
+    done: list[Any] = []
+    port.joinGroup(group, LOOPBACK).addBoth(done.append)
+    iterateUntil(reactor, lambda: done)
+    assert isinstance(done[0], Failure)
+    assert done[0].check(MulticastJoinError)
+
+
+def test_join_error_names_the_group(reactor: Any) -> None:
+    """MulticastJoinError carries the group and the system's reason."""
+    port = reactor.listenMulticast(0, Recorder())
+    with pytest.raises(MulticastJoinError) as info:
+        result(port.joinGroup("127.0.0.1", LOOPBACK))
+    assert "127.0.0.1" in str(info.value)
+
+
+def test_leaving_a_group_never_joined_fails(reactor: Any) -> None:
+    """leaveGroup of a group this port is not in fails with MulticastJoinError."""
+    port = reactor.listenMulticast(0, Recorder())
+    with pytest.raises(MulticastJoinError):
+        result(port.leaveGroup(GROUP, LOOPBACK))
+
+
+def test_ipv6_port_options_and_membership(reactor: Any) -> None:
+    """An IPv6 port joins a group on an interface given by name, and has
+    its own hop limit and loopback switches."""
+    try:
+        port = reactor.listenMulticast(0, Recorder(), interface="::")
+    except CannotListenError as e:
+        pytest.skip(f"IPv6 cannot be bound here: {e}")
+    assert result(port.joinGroup("ff02::1:3", "lo")) == 1
+    assert result(port.leaveGroup("ff02::1:3", "lo")) == 1
+    port.setTTL(5)
+    assert port.getTTL() == 5
+    port.setLoopbackMode(False)
+    assert port.getLoopbackMode() is False
+    assert result(port.setOutgoingInterface("lo")) == 1
+    assert port.getOutgoingInterface() == "lo"
+    with pytest.raises(MulticastJoinError, match="no network interface"):
+        result(port.joinGroup("ff02::1:3", "no-such-interface0"))
