@@ -112,20 +112,67 @@ def test_ipv6_round_trip(reactor: Any, spin: Any, ipv6: str) -> None:
     assert client.received == [(b"six", there)]
 
 
-def test_start_and_stop_protocol(reactor: Any) -> None:
-    """startProtocol runs at listenUDP, stopProtocol once stopListening has fired."""
+def test_start_and_stop_protocol(reactor: Any, spin: Any) -> None:
+    """startProtocol runs at listenUDP; stopListening frees the socket at once
+    and its Deferred fires once stopProtocol has run, on the next turn."""
     protocol = Recorder()
     port = listen(reactor, protocol)
+    number = port.getHost().port
     assert protocol.events == ["start"]
     assert protocol.transport is port and protocol.numPorts == 1
     fired: list[object] = []
     port.stopListening().addCallback(fired.append)
+    assert port.fileno() == -1
+    assert fired == [] and protocol.events == ["start"]
+    again = reactor.listenUDP(number, Recorder(), interface="127.0.0.1")
+    assert again.getHost().port == number  # the number was free at once
+    spin(reactor, lambda: fired)
     assert fired == [None]
     assert protocol.events == ["start", "stop"]
     assert protocol.transport is None and protocol.numPorts == 0
-    assert port.fileno() == -1
     port.stopListening()  # a second stop is harmless
     assert protocol.events == ["start", "stop"]
+
+
+def test_stop_listening_inside_start_protocol(reactor: Any, spin: Any) -> None:
+    """A protocol that stops its port in startProtocol hears stopProtocol
+    later, not from inside startProtocol, and can be used again."""
+
+    class Quitter(Recorder):
+        inside = False
+
+        def startProtocol(self) -> None:
+            super().startProtocol()
+            self.inside = True
+            self.transport.stopListening()
+            self.inside = False
+
+        def stopProtocol(self) -> None:
+            self.events.append("stop inside" if self.inside else "stop")
+
+    protocol = Quitter()
+    listen(reactor, protocol)
+    spin(reactor, lambda: len(protocol.events) == 2)
+    assert protocol.events == ["start", "stop"]
+    assert protocol.numPorts == 0 and protocol.transport is None
+    listen(reactor, Recorder())  # the reactor is still fine
+
+
+def test_a_protocol_that_fails_to_start_frees_the_port(reactor: Any) -> None:
+    """When startProtocol raises, listenUDP raises it and the address is free."""
+
+    class Broken(Recorder):
+        def startProtocol(self) -> None:
+            raise ValueError("cannot start")
+
+    number = freePort()
+    protocol = Broken()
+    with pytest.raises(ValueError, match="cannot start"):
+        reactor.listenUDP(number, protocol, interface="127.0.0.1")
+    assert protocol.transport is None and protocol.numPorts == 0
+    port = reactor.listenUDP(number, Recorder(), interface="127.0.0.1")
+    assert port.getHost().port == number
+    assert reactor.getReaders() == [port]
 
 
 def test_one_protocol_on_two_ports_at_once_is_refused(reactor: Any) -> None:
@@ -306,11 +353,15 @@ class _Crowded:
     def __init__(self, real: socket.socket, refusals: int) -> None:
         self.real = real
         self.refusals = refusals
+        #: Destinations whose sends fail outright.
+        self.fail: set[Any] = set()
 
     def sendto(self, data: bytes, addr: Any) -> int:
         if self.refusals:
             self.refusals -= 1
             raise BlockingIOError(errno.EAGAIN, "no room")
+        if tuple(addr) in self.fail:
+            raise OSError(errno.EPERM, "refused by a firewall")
         return self.real.sendto(data, addr)
 
     def __getattr__(self, name: str) -> Any:
@@ -334,6 +385,55 @@ def test_datagrams_the_kernel_has_no_room_for_wait_in_order(
     assert [d for d, _ in protocol.received] == [b"0", b"1", b"2", b"3", b"4"]
     assert reactor.getWriters() == []
     port.socket = real
+
+
+def test_a_queued_datagram_that_fails_is_dropped_alone(
+    reactor: Any, spin: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A queued datagram whose send fails is logged and dropped; the rest go."""
+    protocol = Recorder()
+    target = listen(reactor, protocol)
+    port = listen(reactor, Recorder())
+    real = port.socket
+    port.socket = _Crowded(real, refusals=1)
+    there = ("127.0.0.1", target.getHost().port)
+    port.write(b"first", there)  # queued: the kernel is "full"
+    port.write(b"second", ("127.0.0.1", 1))  # queued too, and will fail
+    port.socket.fail = {("127.0.0.1", 1)}
+    port.write(b"third", there)
+    with caplog.at_level(logging.ERROR, logger="plait.udp"):
+        spin(reactor, lambda: len(protocol.received) == 2)
+    assert [d for d, _ in protocol.received] == [b"first", b"third"]
+    assert "could not be sent" in caplog.text
+    assert reactor.getWriters() == []
+    port.socket = real
+
+
+def test_bad_interface_is_refused(reactor: Any) -> None:
+    """listenUDP on a host name, or on bytes that are not ASCII, is refused."""
+    with pytest.raises(InvalidAddressError, match="IP address"):
+        reactor.listenUDP(0, Recorder(), interface="localhost")
+    with pytest.raises(InvalidAddressError):
+        reactor.listenUDP(0, Recorder(), interface=b"\xff")
+
+
+def test_get_host_before_listening_names_the_interface() -> None:
+    """A port not yet listening reports the interface and port it was given."""
+    port = Port(4000, Recorder(), interface="127.0.0.1")
+    assert port.getHost() == IPv4Address("UDP", "127.0.0.1", 4000)
+
+
+@pytest.mark.parametrize(
+    "addr", [("127.0.0.1", 0), ("127.0.0.1", 70000), ("fe80::1%no-such-if0", 9)]
+)
+def test_destinations_out_of_range(reactor: Any, addr: Any, ipv6: str) -> None:
+    """A port out of 1-65535, or an unknown zone, is an InvalidAddressError."""
+    interface = ipv6 if ":" in addr[0] else "127.0.0.1"
+    port = listen(reactor, Recorder(), interface=interface)
+    with pytest.raises(InvalidAddressError):
+        port.write(b"x", addr)
+    with pytest.raises(InvalidAddressError):
+        port.connect(*addr)
 
 
 def test_reactor_shutdown_stops_the_port(reactor: Any) -> None:

@@ -18,6 +18,11 @@ Facts that shaped this module:
   address to an IPv6 socket fails in ways that are hard to read.
 - For IPv6 the protocol gets ``(host, port)``, like for IPv4; ``getHost``
   keeps the flow info and scope id.
+- ``stopListening`` closes the socket at once, so the port number is free
+  when it returns, but the protocol hears ``stopProtocol`` on the next
+  reactor turn, never from inside its own call; the Deferred fires after
+  that. When the reactor drops the port (its shutdown) the protocol is
+  told at once.
 """
 
 from __future__ import annotations
@@ -54,6 +59,8 @@ __all__ = ["Port", "PortState"]
 log = logging.getLogger("plait.udp")
 
 READS_PER_EVENT = 64
+#: The largest UDP payload of each family (the IP length field's limit).
+_MAX_PAYLOAD: dict[int, int] = {socket.AF_INET: 65507, socket.AF_INET6: 65527}
 
 _FULL = frozenset({errno.EAGAIN, errno.EWOULDBLOCK, errno.ENOBUFS})
 # Errors a receive can report that concern one datagram, not the port.
@@ -104,7 +111,14 @@ class Port:
                 f"maxPacketSize must be a positive int, not {maxPacketSize!r}"
             )
         if isinstance(interface, (bytes, bytearray)):
-            interface = bytes(interface).decode("ascii")
+            try:
+                interface = bytes(interface).decode("ascii")
+            except UnicodeDecodeError:
+                raise InvalidAddressError(interface, "not an IP address") from None
+        if interface and not _isLiteral(interface, familyForInterface(interface)):
+            raise InvalidAddressError(
+                interface, "the interface must be an IP address of this host, or ''"
+            )
         self.port = port
         self.protocol = protocol
         self.interface = interface
@@ -117,6 +131,7 @@ class Port:
         self._peer: Address | None = None
         self._queue: deque[tuple[bytes, Address | None]] = deque()
         self._writing = False
+        self._stopped: Deferred[None] | None = None
 
     def __repr__(self) -> str:
         where = self._host.port if self._host is not None else self.port
@@ -135,16 +150,31 @@ class Port:
         self.socket = sock
         self._host = inetAddress("UDP", sock.getsockname())
         self.state = PortState.LISTENING
+        self._stopped = None
         log.debug("%s listening on %s", self.logPrefix(), self._host)
-        self.protocol.makeConnection(self)
+        try:
+            self.protocol.makeConnection(self)
+        except BaseException:
+            # The protocol refused to start: give the address back.
+            self.state = PortState.STOPPED
+            self.socket = None
+            self._peer = None
+            sock.close()
+            raise
         if self.socket is not None:  # startProtocol may have stopped it
             self.reactor.addReader(self)
 
     def stopListening(self) -> Deferred[None]:
-        """Close the socket and stop the protocol; the Deferred has fired
-        by the time this returns."""
-        self._close()
-        return succeed(None)
+        """Close the socket now; the Deferred fires once the protocol has
+        heard ``stopProtocol`` (on the next reactor turn)."""
+        if self._stopped is not None:
+            return self._stopped
+        if self.state is not PortState.LISTENING:
+            return succeed(None)
+        self._stopped = Deferred()
+        stopped = self._stopped
+        self._close(tellLater=True)
+        return stopped
 
     loseConnection = stopListening
 
@@ -152,10 +182,10 @@ class Port:
         """The bound address (IPv4Address or IPv6Address of type UDP); its
         port is the real one when 0 was asked for."""
         if self._host is None:
-            wildcard = anyAddress(self.family)
+            host = self.interface or anyAddress(self.family)
             if self.family == socket.AF_INET6:
-                return inetAddress("UDP", (wildcard, self.port, 0, 0))
-            return inetAddress("UDP", (wildcard, self.port))
+                return inetAddress("UDP", (host, self.port, 0, 0))
+            return inetAddress("UDP", (host, self.port))
         return self._host
 
     # -- IUDPTransport -----------------------------------------------------
@@ -175,6 +205,8 @@ class Port:
         if self.socket is None:
             raise NotListeningError(f"{self!r} cannot send")
         data = bytes(packet)
+        if len(data) > _MAX_PAYLOAD[self.family]:
+            raise MessageLengthError(f"{len(data)} bytes do not fit in one datagram")
         if self._peer is not None:
             if addr is not None and tuple(addr) != self._peer:
                 raise InvalidAddressError(
@@ -259,7 +291,14 @@ class Port:
         queue = self._queue
         while queue:
             data, target = queue[0]
-            if not self._sendNow(data, target):
+            try:
+                sent = self._sendNow(data, target)
+            except Exception:
+                # Only this datagram is lost; its error cannot reach the
+                # write() that queued it any more.
+                log.exception("%s: a queued datagram could not be sent", self)
+                sent = True
+            if not sent:
                 return
             queue.popleft()
         self._stopWriting()
@@ -267,7 +306,7 @@ class Port:
     def connectionLost(self, reason: Failure) -> None:
         """The reactor dropped the port (an error, or its shutdown)."""
         log.debug("%s closed: %s", self, reason.getErrorMessage())
-        self._close()
+        self._close(tellLater=False)
 
     def logPrefix(self) -> str:
         """The protocol's ``logPrefix()``, or its class name."""
@@ -294,6 +333,8 @@ class Port:
             raise InvalidAddressError(addr, "the host must be a str")
         if not isinstance(port, int) or isinstance(port, bool):
             raise InvalidAddressError(addr, "the port must be an int")
+        if not 0 < port <= 65535:
+            raise InvalidAddressError(addr, "the port must be in 1-65535")
         family = self.family
         if host == "<broadcast>" and family == socket.AF_INET:
             return host, port
@@ -305,6 +346,13 @@ class Port:
             else:
                 why = "not an IP address: resolve names before sending"
             raise InvalidAddressError(host, why)
+        if "%" in host:
+            try:
+                self._sockaddr((host, port))
+            except OSError:
+                raise InvalidAddressError(
+                    host, "no network interface has that zone"
+                ) from None
         return host, port
 
     def _sockaddr(self, addr: Address) -> Any:
@@ -365,7 +413,7 @@ class Port:
             self._writing = False
             self.reactor.removeWriter(self)
 
-    def _close(self) -> None:
+    def _close(self, tellLater: bool) -> None:
         if self.state is not PortState.LISTENING:
             return
         self.state = PortState.STOPPED
@@ -379,7 +427,16 @@ class Port:
         if sock is not None:
             sock.close()
         log.debug("%s stopped listening on %s", self.logPrefix(), self._host)
+        if tellLater:
+            self.reactor.callLater(0, self._tellStopped)
+        else:
+            self._tellStopped()
+
+    def _tellStopped(self) -> None:
         try:
             self.protocol.doStop()
         except Exception:
             log.exception("%s.doStop failed", self.logPrefix())
+        stopped, self._stopped = self._stopped, None
+        if stopped is not None:
+            stopped.callback(None)

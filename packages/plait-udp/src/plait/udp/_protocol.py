@@ -43,15 +43,28 @@ class DatagramProtocol:
                 "a datagram protocol serves one port at a time"
             )
         self.transport = transport
-        self.doStart()
+        try:
+            self.doStart()
+        except BaseException:
+            self.transport = None
+            raise
 
     def doStart(self) -> None:
-        """A port started using the protocol; the first one starts it."""
-        if not self.numPorts:
+        """A port started using the protocol; the first one starts it.
+
+        The port is counted before ``startProtocol`` runs, so that a
+        ``startProtocol`` that stops the port again is balanced; if it
+        raises, the port is not counted.
+        """
+        self.numPorts += 1
+        if self.numPorts == 1:
             if self.noisy:
                 log.debug("Starting protocol %r", self)
-            self.startProtocol()
-        self.numPorts += 1
+            try:
+                self.startProtocol()
+            except BaseException:
+                self.numPorts -= 1
+                raise
 
     def doStop(self) -> None:
         """A port stopped using the protocol; the last one stops it.
