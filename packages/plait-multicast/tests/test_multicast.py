@@ -196,3 +196,55 @@ def test_ipv6_port_options_and_membership(reactor: Any) -> None:
     assert port.getOutgoingInterface() == "lo"
     with pytest.raises(MulticastJoinError, match="no network interface"):
         result(port.joinGroup("ff02::1:3", "no-such-interface0"))
+
+
+_IPV6_ROUND_TRIP = """
+from plait.core import Reactor
+from plait.core.testing import iterateUntil
+from plait.udp import DatagramProtocol
+
+class Recorder(DatagramProtocol):
+    def __init__(self):
+        self.received = []
+    def datagramReceived(self, datagram, addr):
+        self.received.append(datagram)
+
+reactor = Reactor()
+listener = Recorder()
+port = reactor.listenMulticast(0, listener, interface="::")
+port.joinGroup("ff02::1:3", "v0")
+out = reactor.listenMulticast(0, Recorder(), interface="::")
+out.setOutgoingInterface("v0")
+out.write(b"to the group", ("ff02::1:3", port.getHost().port))
+iterateUntil(reactor, lambda: listener.received)
+print(listener.received[0].decode())
+"""
+
+
+def test_ipv6_group_round_trip_in_a_private_network() -> None:
+    """In a network namespace of its own, with a pair of virtual links, a
+    datagram sent to an IPv6 group reaches a member; no traffic leaves it."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("ip"):
+        pytest.skip("needs root, unshare and ip for a private network namespace")
+    setUp = (
+        "ip link add v0 type veth peer name v1 && ip link set v0 up && "
+        "ip link set v1 up && ip -6 addr add fe80::1/64 dev v0 nodad && "
+        'exec "$0" -c "$1"'
+    )
+    done = subprocess.run(
+        ["unshare", "--net", "sh", "-c", setUp, sys.executable, _IPV6_ROUND_TRIP],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if done.returncode != 0 and "Traceback" not in done.stderr:
+        pytest.skip(
+            f"no private network with virtual links here: {done.stderr.strip()}"
+        )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "to the group"
