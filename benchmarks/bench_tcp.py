@@ -463,12 +463,18 @@ def _cpuSeconds(pid: int) -> tuple[float, float] | None:
 
 
 def runOne(
-    kind: str, impl: str, size: int, repeat: int, certs: Path
+    kind: str,
+    impl: str,
+    size: int,
+    repeat: int,
+    certs: Path,
+    script: str | None = None,
 ) -> tuple[float, tuple[float, float] | None]:
     """Best wall time of ``repeat`` runs of ``kind`` against ``impl``, and the
     server's (user, system) CPU time in that best run (None where it cannot
-    be read)."""
-    me = str(Path(__file__).resolve())
+    be read). ``script`` is the benchmark file whose ``serve`` and ``load``
+    sub-commands run the two sides (this one by default)."""
+    me = script or str(Path(__file__).resolve())
     server = subprocess.Popen(
         [sys.executable, me, "serve", impl, kind, str(size), str(certs)],
         stdout=subprocess.PIPE,

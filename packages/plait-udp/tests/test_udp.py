@@ -396,10 +396,10 @@ def test_a_queued_datagram_that_fails_is_dropped_alone(
     port = listen(reactor, Recorder())
     real = port.socket
     port.socket = _Crowded(real, refusals=1)
+    port.socket.fail = {("127.0.0.1", 1)}
     there = ("127.0.0.1", target.getHost().port)
     port.write(b"first", there)  # queued: the kernel is "full"
     port.write(b"second", ("127.0.0.1", 1))  # queued too, and will fail
-    port.socket.fail = {("127.0.0.1", 1)}
     port.write(b"third", there)
     with caplog.at_level(logging.ERROR, logger="plait.udp"):
         spin(reactor, lambda: len(protocol.received) == 2)
@@ -444,3 +444,24 @@ def test_reactor_shutdown_stops_the_port(reactor: Any) -> None:
     reactor.run()
     assert protocol.events == ["start", "stop"]
     assert port.fileno() == -1
+
+
+def test_destinations_given_as_lists_or_tuples(reactor: Any, spin: Any) -> None:
+    """A destination may be a list as well as a tuple, every time it is used."""
+    protocol = Recorder()
+    target = listen(reactor, protocol)
+    port = listen(reactor, Recorder())
+    number = target.getHost().port
+    for _ in range(2):
+        port.write(b"t", ("127.0.0.1", number))
+        port.write(b"l", ["127.0.0.1", number])  # type: ignore[arg-type]
+    spin(reactor, lambda: len(protocol.received) == 4)
+    assert sorted(d for d, _ in protocol.received) == [b"l", b"l", b"t", b"t"]
+
+
+def test_a_refused_destination_is_refused_every_time(reactor: Any) -> None:
+    """A bad destination raises on each write: refusals are not remembered."""
+    port = listen(reactor, Recorder())
+    for _ in range(2):
+        with pytest.raises(InvalidAddressError):
+            port.write(b"x", ("localhost", 9))

@@ -15,7 +15,9 @@ Facts that shaped this module:
   cannot tell which destination refused, so the error is dropped.
 - Addresses given to ``write`` and ``connect`` must be IP literals of the
   port's family: a name would need a blocking lookup, and sending an IPv4
-  address to an IPv6 socket fails in ways that are hard to read.
+  address to an IPv6 socket fails in ways that are hard to read. A port
+  remembers the last ``_REMEMBERED`` destinations it checked, so a server
+  answering its clients checks each one once, not on every datagram.
 - For IPv6 the protocol gets ``(host, port)``, like for IPv4; ``getHost``
   keeps the flow info and scope id.
 - ``stopListening`` closes the socket at once, so the port number is free
@@ -59,6 +61,8 @@ __all__ = ["Port", "PortState"]
 log = logging.getLogger("plait.udp")
 
 READS_PER_EVENT = 64
+#: How many checked destinations a port remembers (then it starts afresh).
+_REMEMBERED = 1024
 #: The largest UDP payload of each family (the IP length field's limit).
 _MAX_PAYLOAD: dict[int, int] = {socket.AF_INET: 65507, socket.AF_INET6: 65527}
 
@@ -129,9 +133,12 @@ class Port:
         self.state = PortState.NEW
         self._host: Any = None
         self._peer: Address | None = None
-        self._queue: deque[tuple[bytes, Address | None]] = deque()
+        self._queue: deque[tuple[bytes, Any]] = deque()
         self._writing = False
         self._stopped: Deferred[None] | None = None
+        self._maxPayload = _MAX_PAYLOAD[self.family]
+        #: Destinations already checked, as given -> the socket address.
+        self._destinations: dict[Any, Any] = {}
 
     def __repr__(self) -> str:
         where = self._host.port if self._host is not None else self.port
@@ -200,26 +207,47 @@ class Port:
         :raises plait.errors.MessageLengthError: the datagram is too long.
         :raises plait.errors.NotListeningError: the port is not listening.
         """
-        if not isinstance(packet, (bytes, bytearray, memoryview)):
+        if type(packet) is bytes:
+            data = packet
+        elif isinstance(packet, (bytearray, memoryview)):
+            data = bytes(packet)
+        else:
             raise TypeError(f"a datagram is bytes, not {type(packet).__name__}")
-        if self.socket is None:
+        sock = self.socket
+        if sock is None:
             raise NotListeningError(f"{self!r} cannot send")
-        data = bytes(packet)
-        if len(data) > _MAX_PAYLOAD[self.family]:
+        if len(data) > self._maxPayload:
             raise MessageLengthError(f"{len(data)} bytes do not fit in one datagram")
+        target: Any = None
         if self._peer is not None:
             if addr is not None and tuple(addr) != self._peer:
                 raise InvalidAddressError(
                     addr, f"this port is connected to {self._peer}; send there only"
                 )
-            target = None
+        elif addr is None:
+            raise InvalidAddressError(None, "an unconnected port needs an address")
         else:
-            if addr is None:
-                raise InvalidAddressError(None, "an unconnected port needs an address")
-            target = self._checkAddress(addr)
+            try:
+                target = self._destinations.get(addr)
+            except TypeError:  # a list, say: unhashable, so never remembered
+                target = None
+            if target is None:
+                target = self._remember(addr)
         if self._queue:
             self._queue.append((data, target))
             return
+        # The common case in one frame: the kernel takes the datagram.
+        try:
+            if target is None:
+                sock.send(data)
+            else:
+                sock.sendto(data, target)
+            return
+        except BlockingIOError:
+            self._enqueue(data, target)
+            return
+        except OSError:
+            pass  # interrupted, refused, too long...: the slow path sorts it
         self._send(data, target)
 
     def connect(self, host: str, port: int) -> None:
@@ -355,6 +383,18 @@ class Port:
                 ) from None
         return host, port
 
+    def _remember(self, addr: Any) -> Any:
+        """Check a destination; the socket address to send it to."""
+        sockaddr = self._sockaddr(self._checkAddress(addr))
+        destinations = self._destinations
+        if len(destinations) >= _REMEMBERED:
+            destinations.clear()
+        try:
+            destinations[addr] = sockaddr
+        except TypeError:
+            pass  # unhashable: checked each time
+        return sockaddr
+
     def _sockaddr(self, addr: Address) -> Any:
         if self.family == socket.AF_INET6 and "%" in addr[0]:
             infos = socket.getaddrinfo(
@@ -368,15 +408,19 @@ class Port:
             return infos[0][4]
         return addr
 
-    def _send(self, data: bytes, target: Address | None) -> None:
+    def _send(self, data: bytes, target: Any) -> None:
         if not self._sendNow(data, target):
-            self._queue.append((data, target))
-            if not self._writing:
-                self._writing = True
-                self.reactor.addWriter(self)
+            self._enqueue(data, target)
 
-    def _sendNow(self, data: bytes, target: Address | None) -> bool:
-        """Try to send; False when the kernel had no room (keep it queued)."""
+    def _enqueue(self, data: bytes, target: Any) -> None:
+        self._queue.append((data, target))
+        if not self._writing:
+            self._writing = True
+            self.reactor.addWriter(self)
+
+    def _sendNow(self, data: bytes, target: Any) -> bool:
+        """Try to send to the socket address ``target`` (None: the peer);
+        False when the kernel had no room (keep it queued)."""
         sock = self.socket
         if sock is None:
             return True  # closed meanwhile: nowhere to send
@@ -385,7 +429,7 @@ class Port:
                 if target is None:
                     sock.send(data)
                 else:
-                    sock.sendto(data, self._sockaddr(target))
+                    sock.sendto(data, target)
             except InterruptedError:
                 continue
             except ConnectionRefusedError:
