@@ -515,3 +515,49 @@ def test_bad_context_factory_fails_the_call(reactor: Any) -> None:
             "127.0.0.1", 1, ClientFactory.forProtocol(Protocol), _BrokenContextFactory()
         )
     assert reactor.getReaders() == [] and reactor.getWriters() == []
+
+
+@pytest.mark.parametrize("resumption", [True, False])
+def test_session_resumption_follows_the_option(
+    reactor: Any, until: Any, certs: Any, resumption: bool
+) -> None:
+    """A returning client resumes its session only when the server issues
+    tickets (the default); resumption=False makes every handshake a full one."""
+    import socket
+    import ssl
+    import threading
+
+    options = optionsForServerTLS(
+        certs.serverChain, certs.serverKey, resumption=resumption
+    )
+    port = reactor.listenSSL(
+        0, Factory.forProtocol(Echo), options, interface="127.0.0.1"
+    )
+    number = port.getHost().port
+    context = ssl.create_default_context(cadata=certs.ca.decode())
+    reused: list[bool] = []
+    errors: list[BaseException] = []
+
+    def visit(session: Any) -> Any:
+        with socket.create_connection(("127.0.0.1", number), timeout=10) as raw:
+            with context.wrap_socket(
+                raw, server_hostname="localhost", session=session
+            ) as tls:
+                tls.sendall(b"ping")
+                assert tls.recv(4) == b"ping"  # tickets arrive before the echo
+                reused.append(tls.session_reused)
+                return tls.session
+
+    def client() -> None:
+        try:
+            visit(visit(None))
+        except BaseException as e:  # reported by the test below
+            errors.append(e)
+
+    thread = threading.Thread(target=client)
+    thread.start()
+    until(reactor, lambda: len(reused) == 2 or errors or not thread.is_alive())
+    thread.join(10)
+    port.stopListening()
+    assert errors == []
+    assert reused == [False, resumption]

@@ -247,6 +247,8 @@ def optionsForServerTLS(
     trustRoot: TrustRoot = None,
     requireClientCertificate: bool = False,
     acceptableProtocols: Sequence[bytes] | None = None,
+    *,
+    resumption: bool = True,
 ) -> ServerTLSOptions:
     """Server TLS settings presenting ``certificateChain`` (leaf first).
 
@@ -256,6 +258,8 @@ def optionsForServerTLS(
         certificate (the system store is used when ``trustRoot`` is None).
     :param acceptableProtocols: ALPN protocol names this server speaks, best
         first; the first one the client also offers is chosen.
+    :param resumption: issue session tickets so that clients can resume
+        (the default); False saves that work on every full handshake.
     """
     context = SSL.Context(SSL.TLS_SERVER_METHOD)
     context.set_min_proto_version(SSL.TLS1_2_VERSION)
@@ -265,6 +269,9 @@ def optionsForServerTLS(
         | SSL.OP_NO_RENEGOTIATION
     )
     context.set_session_id(b"plait-tcp")
+    if not resumption:
+        context.set_options(SSL.OP_NO_TICKET)
+        context.set_session_cache_mode(SSL.SESS_CACHE_OFF)
     _useIdentity(context, certificateChain, privateKey)
     verifyClients = requireClientCertificate or trustRoot is not None
     if verifyClients:

@@ -47,12 +47,16 @@ def optionsForServerTLS(
     trustRoot: Any = None,
     requireClientCertificate: bool = False,
     acceptableProtocols: Sequence[bytes] | None = None,
+    *,
+    resumption: bool = True,
 ) -> ServerTLSOptions:
     """TLS server settings presenting ``certificateChain`` (leaf first).
 
     ``trustRoot`` makes the server ask for client certificates and check
     them against it; ``requireClientCertificate`` refuses clients without
     one. ``acceptableProtocols``: ALPN names served, best first.
+    ``resumption=False`` stops issuing session tickets: each handshake
+    costs a little less, and no client can resume a session.
     """
     if not tlsAvailable():
         raise MissingCapability("optionsForServerTLS", TLS_EXTRA)
@@ -64,4 +68,5 @@ def optionsForServerTLS(
         trustRoot,
         requireClientCertificate,
         acceptableProtocols,
+        resumption=resumption,
     )
