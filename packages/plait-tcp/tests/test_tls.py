@@ -539,14 +539,16 @@ def test_session_resumption_follows_the_option(
     errors: list[BaseException] = []
 
     def visit(session: Any) -> Any:
-        with socket.create_connection(("127.0.0.1", number), timeout=10) as raw:
-            with context.wrap_socket(
+        with (
+            socket.create_connection(("127.0.0.1", number), timeout=10) as raw,
+            context.wrap_socket(
                 raw, server_hostname="localhost", session=session
-            ) as tls:
-                tls.sendall(b"ping")
-                assert tls.recv(4) == b"ping"  # tickets arrive before the echo
-                reused.append(tls.session_reused)
-                return tls.session
+            ) as tls,
+        ):
+            tls.sendall(b"ping")
+            assert tls.recv(4) == b"ping"  # tickets arrive before the echo
+            reused.append(tls.session_reused)
+            return tls.session
 
     def client() -> None:
         try:

@@ -90,6 +90,12 @@ def _isLiteral(host: str, family: int) -> bool:
     return True
 
 
+def _asDatagram(packet: object) -> bytes:
+    if isinstance(packet, (bytes, bytearray, memoryview)):
+        return bytes(packet)
+    raise TypeError(f"a datagram is bytes, not {type(packet).__name__}")
+
+
 @implementer(
     IListeningPort, IUDPTransport, ISystemHandle, IReadDescriptor, IWriteDescriptor
 )
@@ -207,12 +213,7 @@ class Port:
         :raises plait.errors.MessageLengthError: the datagram is too long.
         :raises plait.errors.NotListeningError: the port is not listening.
         """
-        if type(packet) is bytes:
-            data = packet
-        elif isinstance(packet, (bytearray, memoryview)):
-            data = bytes(packet)
-        else:
-            raise TypeError(f"a datagram is bytes, not {type(packet).__name__}")
+        data = packet if type(packet) is bytes else _asDatagram(packet)
         sock = self.socket
         if sock is None:
             raise NotListeningError(f"{self!r} cannot send")
