@@ -16,7 +16,7 @@ Facts that shaped this module:
 - Addresses given to ``write`` and ``connect`` must be IP literals of the
   port's family: a name would need a blocking lookup, and sending an IPv4
   address to an IPv6 socket fails in ways that are hard to read. A port
-  remembers the last ``_REMEMBERED`` destinations it checked, so a server
+  remembers the destinations it checked (``_destinations``), so a server
   answering its clients checks each one once, not on every datagram.
 - For IPv6 the protocol gets ``(host, port)``, like for IPv4; ``getHost``
   keeps the flow info and scope id.
@@ -56,13 +56,13 @@ from plait.interfaces import (
     IWriteDescriptor,
 )
 
+from ._destinations import Destinations, isLiteral
+
 __all__ = ["Port", "PortState"]
 
 log = logging.getLogger("plait.udp")
 
 READS_PER_EVENT = 64
-#: How many checked destinations a port remembers (then it starts afresh).
-_REMEMBERED = 1024
 #: The largest UDP payload of each family (the IP length field's limit).
 _MAX_PAYLOAD: dict[int, int] = {socket.AF_INET: 65507, socket.AF_INET6: 65527}
 
@@ -79,15 +79,6 @@ class PortState(enum.Enum):
     NEW = "not yet listening"
     LISTENING = "listening"
     STOPPED = "stopped"
-
-
-def _isLiteral(host: str, family: int) -> bool:
-    text = host.split("%", 1)[0] if family == socket.AF_INET6 else host
-    try:
-        socket.inet_pton(family, text)
-    except (OSError, TypeError, ValueError):
-        return False
-    return True
 
 
 def _asDatagram(packet: object) -> bytes:
@@ -125,7 +116,7 @@ class Port:
                 interface = bytes(interface).decode("ascii")
             except UnicodeDecodeError:
                 raise InvalidAddressError(interface, "not an IP address") from None
-        if interface and not _isLiteral(interface, familyForInterface(interface)):
+        if interface and not isLiteral(interface, familyForInterface(interface)):
             raise InvalidAddressError(
                 interface, "the interface must be an IP address of this host, or ''"
             )
@@ -143,8 +134,7 @@ class Port:
         self._writing = False
         self._stopped: Deferred[None] | None = None
         self._maxPayload = _MAX_PAYLOAD[self.family]
-        #: Destinations already checked, as given -> the socket address.
-        self._destinations: dict[Any, Any] = {}
+        self._destinations = Destinations(self.family)
 
     def __repr__(self) -> str:
         where = self._host.port if self._host is not None else self.port
@@ -229,11 +219,11 @@ class Port:
             raise InvalidAddressError(None, "an unconnected port needs an address")
         else:
             try:
-                target = self._destinations.get(addr)
+                target = self._destinations.known.get(addr)
             except TypeError:  # a list, say: unhashable, so never remembered
                 target = None
             if target is None:
-                target = self._remember(addr)
+                target = self._destinations.sockaddrFor(addr)
         if self._queue:
             self._queue.append((data, target))
             return
@@ -263,8 +253,9 @@ class Port:
             raise RuntimeError(f"{self!r} is connected to {self._peer} already")
         if self.socket is None:
             raise NotListeningError(f"{self!r} cannot connect")
-        peer = self._checkAddress((host, port))
-        self.socket.connect(self._sockaddr(peer))
+        destinations = self._destinations
+        peer = destinations.check((host, port))
+        self.socket.connect(destinations.sockaddrFor(peer))
         self._peer = peer
 
     def setBroadcastAllowed(self, enabled: bool) -> None:
@@ -352,62 +343,6 @@ class Port:
         if self.socket is None:
             raise NotListeningError(f"{self!r} is not listening")
         return self.socket
-
-    def _checkAddress(self, addr: Any) -> Address:
-        try:
-            host, port = addr
-        except (TypeError, ValueError):
-            raise InvalidAddressError(addr, "expected a (host, port) pair") from None
-        if not isinstance(host, str):
-            raise InvalidAddressError(addr, "the host must be a str")
-        if not isinstance(port, int) or isinstance(port, bool):
-            raise InvalidAddressError(addr, "the port must be an int")
-        if not 0 < port <= 65535:
-            raise InvalidAddressError(addr, "the port must be in 1-65535")
-        family = self.family
-        if host == "<broadcast>" and family == socket.AF_INET:
-            return host, port
-        if not _isLiteral(host, family):
-            other = socket.AF_INET if family == socket.AF_INET6 else socket.AF_INET6
-            if _isLiteral(host, other):
-                why = f"an IPv{4 if other == socket.AF_INET else 6} address, "
-                why += f"but this port is IPv{6 if other == socket.AF_INET else 4}"
-            else:
-                why = "not an IP address: resolve names before sending"
-            raise InvalidAddressError(host, why)
-        if "%" in host:
-            try:
-                self._sockaddr((host, port))
-            except OSError:
-                raise InvalidAddressError(
-                    host, "no network interface has that zone"
-                ) from None
-        return host, port
-
-    def _remember(self, addr: Any) -> Any:
-        """Check a destination; the socket address to send it to."""
-        sockaddr = self._sockaddr(self._checkAddress(addr))
-        destinations = self._destinations
-        if len(destinations) >= _REMEMBERED:
-            destinations.clear()
-        try:
-            destinations[addr] = sockaddr
-        except TypeError:
-            pass  # unhashable: checked each time
-        return sockaddr
-
-    def _sockaddr(self, addr: Address) -> Any:
-        if self.family == socket.AF_INET6 and "%" in addr[0]:
-            infos = socket.getaddrinfo(
-                addr[0],
-                addr[1],
-                self.family,
-                socket.SOCK_DGRAM,
-                0,
-                socket.AI_NUMERICHOST,
-            )
-            return infos[0][4]
-        return addr
 
     def _send(self, data: bytes, target: Any) -> None:
         if not self._sendNow(data, target):
