@@ -193,7 +193,7 @@ def test_ipv6_port_options_and_membership(reactor: Any) -> None:
     port.setLoopbackMode(False)
     assert port.getLoopbackMode() is False
     assert result(port.setOutgoingInterface("lo")) == 1
-    assert port.getOutgoingInterface() == "lo"
+    assert port.getOutgoingInterface() == socket.if_nametoindex("lo")
     with pytest.raises(MulticastJoinError, match="no network interface"):
         result(port.joinGroup("ff02::1:3", "no-such-interface0"))
 
@@ -248,3 +248,44 @@ def test_ipv6_group_round_trip_in_a_private_network() -> None:
         )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "to the group"
+
+
+def test_interface_given_by_name_is_resolved(reactor: Any) -> None:
+    """joinGroup resolves a host name given as the interface (localhost here)."""
+    protocol = Recorder()
+    port = reactor.listenMulticast(0, protocol)
+    done: list[Any] = []
+    port.joinGroup(GROUP, "localhost").addBoth(done.append)
+    iterateUntil(reactor, lambda: done)
+    assert done == [1]
+    sender(reactor).write(b"by name", (GROUP, port.getHost().port))
+    iterateUntil(reactor, lambda: protocol.received)
+    assert protocol.received[0][0] == b"by name"
+
+
+def test_empty_outgoing_interface_lets_the_kernel_choose(reactor: Any) -> None:
+    """setOutgoingInterface("") goes back to the kernel's choice, 0.0.0.0."""
+    port = sender(reactor)
+    assert result(port.setOutgoingInterface("")) == 1
+    assert port.getOutgoingInterface() == "0.0.0.0"
+
+
+def test_bytes_groups_and_interfaces(reactor: Any) -> None:
+    """A group and an interface given as ASCII bytes work like text."""
+    port = reactor.listenMulticast(0, Recorder())
+    assert result(port.joinGroup(GROUP.encode(), LOOPBACK.encode())) == 1
+    assert result(port.leaveGroup(GROUP.encode(), LOOPBACK.encode())) == 1
+
+
+def test_a_group_that_is_not_text_fails_the_deferred(reactor: Any) -> None:
+    """joinGroup with a number for the group fails with MulticastJoinError."""
+    port = reactor.listenMulticast(0, Recorder())
+    with pytest.raises(MulticastJoinError, match="address or a name"):
+        result(port.joinGroup(225, LOOPBACK))
+
+
+def test_failed_leave_says_leaving(reactor: Any) -> None:
+    """The error of a failed leaveGroup names the leave and the group."""
+    port = reactor.listenMulticast(0, Recorder())
+    with pytest.raises(MulticastJoinError, match=f"leaving {GROUP}"):
+        result(port.leaveGroup(GROUP, LOOPBACK))

@@ -465,3 +465,22 @@ def test_a_refused_destination_is_refused_every_time(reactor: Any) -> None:
     for _ in range(2):
         with pytest.raises(InvalidAddressError):
             port.write(b"x", ("localhost", 9))
+
+
+def test_stop_then_start_in_one_turn(reactor: Any, spin: Any) -> None:
+    """Starting a port again right after stopListening finishes the stop first:
+    its Deferred fires, and the protocol is stopped, then started again."""
+    protocol = Recorder()
+    port = listen(reactor, protocol)
+    fired: list[object] = []
+    port.stopListening().addCallback(fired.append)
+    port.startListening()
+    assert fired == [None]
+    assert protocol.events == ["start", "stop", "start"]
+    assert protocol.transport is port and protocol.numPorts == 1
+    reactor.iterate(0)  # nothing stale runs later
+    assert protocol.events == ["start", "stop", "start"]
+    sender = listen(reactor, Recorder())
+    sender.write(b"again", ("127.0.0.1", port.getHost().port))
+    spin(reactor, lambda: protocol.received)
+    assert protocol.received[0][0] == b"again"

@@ -28,6 +28,7 @@ from ._inet import anyAddress as anyAddress
 from ._inet import bindInet as bindInet
 from ._inet import familyForInterface as familyForInterface
 from ._inet import inetAddress as inetAddress
+from ._inet import isIPLiteral as isIPLiteral
 from ._poller import Poller as Poller
 from ._poller import availablePollers as availablePollers
 from ._poller import createPoller as createPoller
@@ -92,6 +93,7 @@ __all__: list[str] = [
     "familyForInterface",
     "gatherResults",
     "inetAddress",
+    "isIPLiteral",
     "maybeDeferred",
     "quoteStringArgument",
     "react",

@@ -23,7 +23,14 @@ from typing import Any, Literal
 from plait.address import IPv4Address, IPv6Address
 from plait.errors import CannotListenError
 
-__all__ = ["IPAddress", "anyAddress", "bindInet", "familyForInterface", "inetAddress"]
+__all__ = [
+    "IPAddress",
+    "anyAddress",
+    "bindInet",
+    "familyForInterface",
+    "inetAddress",
+    "isIPLiteral",
+]
 
 IPAddress = IPv4Address | IPv6Address
 
@@ -33,13 +40,19 @@ _ANY: dict[int, str] = {socket.AF_INET: "0.0.0.0", socket.AF_INET6: "::"}  # noq
 
 def familyForInterface(interface: str) -> int:
     """``AF_INET6`` for an IPv6 literal (a zone allowed), else ``AF_INET``."""
-    if ":" in interface:
-        try:
-            socket.inet_pton(socket.AF_INET6, interface.split("%", 1)[0])
-        except OSError:
-            return socket.AF_INET
+    if ":" in interface and isIPLiteral(interface, socket.AF_INET6):
         return socket.AF_INET6
     return socket.AF_INET
+
+
+def isIPLiteral(host: str, family: int) -> bool:
+    """Whether ``host`` is an IP address of ``family`` (a zone allowed on IPv6)."""
+    text = host.split("%", 1)[0] if family == socket.AF_INET6 else host
+    try:
+        socket.inet_pton(family, text)
+    except (OSError, TypeError, ValueError):
+        return False
+    return True
 
 
 def anyAddress(family: int) -> str:

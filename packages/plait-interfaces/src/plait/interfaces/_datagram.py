@@ -87,13 +87,15 @@ class IMulticastTransport(Interface):
 
     __module__ = "plait.interfaces"
 
-    def getOutgoingInterface() -> str:
-        """Give the address of the interface multicast datagrams leave from."""
+    def getOutgoingInterface() -> str | int:
+        """Give the interface multicast datagrams leave from: its address for
+        IPv4, its index for IPv6."""
 
-    def setOutgoingInterface(addr: str) -> Any:
+    def setOutgoingInterface(addr: str | int) -> Any:
         """Choose the interface multicast datagrams leave from.
 
-        :param addr: the local address of that interface.
+        :param addr: the local address of that interface (IPv4), or its
+            index or name (IPv6).
         :returns: a :class:`plait.core.Deferred` firing once it is set.
         """
 

@@ -7,11 +7,12 @@ Facts that shaped this module:
   is an IPv6 literal such as ``"::"``. Each option has an IPv4 and an IPv6
   form (``IP_MULTICAST_TTL`` and ``IPV6_MULTICAST_HOPS``...).
 - An IPv4 interface is named by one of its addresses (``"127.0.0.1"``), an
-  IPv6 one by its name or index (``"lo"``, ``1``); ``""`` lets the kernel
-  choose.
-- Joining, leaving and choosing the outgoing interface accept host names,
-  so they resolve through the reactor first and answer with a Deferred; an
-  IP literal resolves at once, so the Deferred has fired on return.
+  IPv6 one by its index or name (``1``, ``"lo"``); ``""`` (or 0) lets the
+  kernel choose. ``getOutgoingInterface`` answers in the same terms: an
+  address for IPv4, an index for IPv6.
+- Groups, and IPv4 interfaces, may be given as host names: they resolve
+  through the reactor first, so these methods answer with a Deferred. An IP
+  literal resolves at once, so the Deferred has fired on return.
 - A refused join is ``MulticastJoinError``, carrying the group, the
   interface and the system's error.
 - With ``listenMultiple`` several sockets (of this process or of others)
@@ -27,7 +28,7 @@ from typing import Any
 
 from zope.interface import implementer
 
-from plait.core import Deferred, bindInet
+from plait.core import Deferred, Failure, bindInet, isIPLiteral
 from plait.errors import MulticastJoinError
 from plait.interfaces import IMulticastTransport
 from plait.udp import Port
@@ -66,13 +67,12 @@ class MulticastPort(Port):
 
     # -- IMulticastTransport -------------------------------------------------
 
-    def getOutgoingInterface(self) -> str:
+    def getOutgoingInterface(self) -> str | int:
         """Where datagrams to groups leave: an IPv4 address (``"0.0.0.0"``
-        when the kernel chooses), or an IPv6 interface name (``""`` likewise)."""
+        when the kernel chooses), or an IPv6 interface index (0 likewise)."""
         sock = self.getHandle()
         if self.family == _IPV6:
-            index = sock.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF)
-            return socket.if_indextoname(index) if index else ""
+            return int(sock.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF))
         raw = sock.getsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, 4)
         return socket.inet_ntoa(raw)
 
@@ -80,7 +80,9 @@ class MulticastPort(Port):
         """Send datagrams to groups through the interface ``addr`` names
         (see the module docstring); the Deferred fires with 1 once it is
         set, or fails with the error."""
-        return self._resolved(addr, self._setOutgoing)
+        if self.family == _IPV6:
+            return _now(lambda: self._setOutgoing(addr))
+        return self._local(addr).addCallback(self._setOutgoing)
 
     def getLoopbackMode(self) -> bool:
         """Whether this host's own members of a group get what it sends."""
@@ -115,18 +117,14 @@ class MulticastPort(Port):
 
         The Deferred fires with 1, or fails with MulticastJoinError.
         """
-        return self._resolved(
-            addr, lambda group: self._membership(group, interface, True)
-        )
+        return self._joinOrLeave(addr, interface, True)
 
     def leaveGroup(self, addr: str, interface: str | int = "") -> Deferred[int]:
         """Stop being a member of group ``addr`` on ``interface``.
 
         The Deferred fires with 1, or fails with MulticastJoinError.
         """
-        return self._resolved(
-            addr, lambda group: self._membership(group, interface, False)
-        )
+        return self._joinOrLeave(addr, interface, False)
 
     # -- inside --------------------------------------------------------------
 
@@ -135,27 +133,55 @@ class MulticastPort(Port):
             return socket.IPPROTO_IPV6, int(getattr(socket, ipv6))
         return socket.IPPROTO_IP, ipv4
 
-    def _resolved(self, addr: str | int, then: Any) -> Deferred[int]:
-        """``then(address)`` once ``addr`` is an address of the port's family."""
-        if self.family == _IPV6 or isinstance(addr, int):
-            d: Deferred[Any] = Deferred()
-            d.callback(addr)
-        else:
-            d = self.reactor.resolve(addr)
-        return d.addCallback(then)
+    def _joinOrLeave(self, group: Any, interface: Any, join: bool) -> Deferred[int]:
+        resolving = self._group(group)
+        if self.family == _IPV6:
+            return resolving.addCallback(self._membership, interface, join)
+
+        def onInterface(address: str) -> Deferred[int]:
+            return self._local(interface).addCallback(
+                lambda local: self._membership(address, local, join)
+            )
+
+        return resolving.addCallback(onInterface)
+
+    def _group(self, group: Any) -> Deferred[Any]:
+        """The group as an address of the port's family, resolving a name."""
+        text = _text(group)
+        if not isinstance(text, str):
+            return _now(lambda: _refuse(group, "a group is an address or a name"))
+        if isIPLiteral(text, self.family):
+            return _now(lambda: text)
+        resolving: Deferred[Any] = self.reactor.resolve(text)
+        return resolving
+
+    def _local(self, interface: Any) -> Deferred[Any]:
+        """An IPv4 interface as its address ("0.0.0.0": the kernel chooses)."""
+        text = _text(interface)
+        if text == "" or text == 0:
+            return _now(lambda: "0.0.0.0")  # noqa: S104  # the kernel chooses
+        if not isinstance(text, str):
+            return _now(lambda: _refuse(interface, "an interface is an address"))
+        if isIPLiteral(text, _IPV4):
+            return _now(lambda: text)
+        resolving: Deferred[Any] = self.reactor.resolve(text)
+        return resolving
 
     def _setOutgoing(self, addr: str | int) -> int:
         sock = self.getHandle()
         if self.family == _IPV6:
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, _index(addr))
+            sock.setsockopt(
+                socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, _index(_text(addr))
+            )
         else:
             sock.setsockopt(
                 socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(str(addr))
             )
         return 1
 
-    def _membership(self, group: str, interface: str | int, join: bool) -> int:
+    def _membership(self, group: str, interface: Any, join: bool) -> int:
         sock = self.getHandle()
+        interface = _text(interface)
         try:
             if self.family == _IPV6:
                 option = socket.IPV6_JOIN_GROUP if join else socket.IPV6_LEAVE_GROUP
@@ -169,9 +195,34 @@ class MulticastPort(Port):
                 sock.setsockopt(
                     socket.IPPROTO_IP, option, socket.inet_aton(group) + local
                 )
-        except (OSError, ValueError) as e:
-            raise MulticastJoinError(group, interface, e) from e
+        except (OSError, ValueError, TypeError) as e:
+            doing = "joining" if join else "leaving"
+            raise MulticastJoinError(f"{doing} {group}", interface, e) from e
         return 1
+
+
+def _now(compute: Any) -> Deferred[Any]:
+    """A Deferred that has fired with ``compute()``, or with its error."""
+    d: Deferred[Any] = Deferred()
+    try:
+        d.callback(compute())
+    except Exception:
+        d.errback(Failure())
+    return d
+
+
+def _text(value: Any) -> Any:
+    """Bytes as ASCII text; anything else unchanged."""
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            return bytes(value).decode("ascii")
+        except UnicodeDecodeError:
+            return value
+    return value
+
+
+def _refuse(value: Any, why: str) -> Any:
+    raise MulticastJoinError(value, why)
 
 
 def _index(interface: str | int) -> int:

@@ -19,23 +19,14 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+from plait.core import isIPLiteral
 from plait.errors import InvalidAddressError
 
-__all__ = ["REMEMBERED", "Destinations", "isLiteral"]
+__all__ = ["REMEMBERED", "Destinations"]
 
 REMEMBERED = 1024
 
 Address = tuple[str, int]
-
-
-def isLiteral(host: str, family: int) -> bool:
-    """Whether ``host`` is an IP address of ``family`` (a zone allowed on IPv6)."""
-    text = host.split("%", 1)[0] if family == socket.AF_INET6 else host
-    try:
-        socket.inet_pton(family, text)
-    except (OSError, TypeError, ValueError):
-        return False
-    return True
 
 
 class Destinations:
@@ -79,9 +70,9 @@ class Destinations:
         family = self.family
         if host == "<broadcast>" and family == socket.AF_INET:
             return host, port
-        if not isLiteral(host, family):
+        if not isIPLiteral(host, family):
             other = socket.AF_INET if family == socket.AF_INET6 else socket.AF_INET6
-            if isLiteral(host, other):
+            if isIPLiteral(host, other):
                 why = f"an IPv{4 if other == socket.AF_INET else 6} address, "
                 why += f"but this port is IPv{6 if other == socket.AF_INET else 4}"
             else:

@@ -45,6 +45,7 @@ from plait.core import (
     bindInet,
     familyForInterface,
     inetAddress,
+    isIPLiteral,
     succeed,
 )
 from plait.errors import InvalidAddressError, MessageLengthError, NotListeningError
@@ -56,7 +57,7 @@ from plait.interfaces import (
     IWriteDescriptor,
 )
 
-from ._destinations import Destinations, isLiteral
+from ._destinations import Destinations
 
 __all__ = ["Port", "PortState"]
 
@@ -116,7 +117,7 @@ class Port:
                 interface = bytes(interface).decode("ascii")
             except UnicodeDecodeError:
                 raise InvalidAddressError(interface, "not an IP address") from None
-        if interface and not isLiteral(interface, familyForInterface(interface)):
+        if interface and not isIPLiteral(interface, familyForInterface(interface)):
             raise InvalidAddressError(
                 interface, "the interface must be an IP address of this host, or ''"
             )
@@ -132,7 +133,10 @@ class Port:
         self._peer: Address | None = None
         self._queue: deque[tuple[bytes, Any]] = deque()
         self._writing = False
+        #: While a stop is being told to the protocol: its Deferred, and
+        #: the delayed call that will tell it.
         self._stopped: Deferred[None] | None = None
+        self._telling: Any = None
         self._maxPayload = _MAX_PAYLOAD[self.family]
         self._destinations = Destinations(self.family)
 
@@ -149,11 +153,15 @@ class Port:
         """
         if self.state is PortState.LISTENING:
             return
+        if self._telling is not None:
+            # Stopped and started again in one turn: finish the stop first,
+            # so that the protocol is detached and its Deferred fires.
+            self._telling.cancel()
+            self._tellStopped()
         sock = self._bind()
         self.socket = sock
         self._host = inetAddress("UDP", sock.getsockname())
         self.state = PortState.LISTENING
-        self._stopped = None
         log.debug("%s listening on %s", self.logPrefix(), self._host)
         try:
             self.protocol.makeConnection(self)
@@ -408,11 +416,12 @@ class Port:
             sock.close()
         log.debug("%s stopped listening on %s", self.logPrefix(), self._host)
         if tellLater:
-            self.reactor.callLater(0, self._tellStopped)
+            self._telling = self.reactor.callLater(0, self._tellStopped)
         else:
             self._tellStopped()
 
     def _tellStopped(self) -> None:
+        self._telling = None
         try:
             self.protocol.doStop()
         except Exception:
