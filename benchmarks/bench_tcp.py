@@ -20,7 +20,9 @@ numbers compare the server implementations only.
   resume), Twisted turns resumption off and so does less work per
   handshake.
 
-Each result is the best of ``repeat`` runs (seconds, lower is better).
+Each result is the best of ``repeat`` runs (seconds, lower is better). The
+server and the load generator are each kept on a CPU of their own (where
+there are two or more), so that neither waits for the other to be moved.
 Besides the wall time, the server's CPU time in that run is given twice: in
 all, and in user space alone. On loopback most of a TCP server's CPU time
 is the kernel's TCP stack, the same for every implementation; the user time
@@ -452,6 +454,14 @@ def _waitForPort(server: subprocess.Popen[str], timeout: float = 30.0) -> int:
     raise RuntimeError(f"the benchmark server exited or stalled (code {server.poll()})")
 
 
+def _pinTo(cpu: int) -> Callable[[], None] | None:
+    """Keep a process on one CPU (server and load on different ones), so the
+    scheduler does not move them around mid-run; None where it cannot."""
+    if not hasattr(os, "sched_setaffinity") or (os.cpu_count() or 1) < 2:
+        return None
+    return lambda: os.sched_setaffinity(0, {cpu})
+
+
 def _cpuSeconds(pid: int) -> tuple[float, float] | None:
     """(user, system) CPU seconds of process ``pid`` (Linux), else None."""
     try:
@@ -479,6 +489,7 @@ def runOne(
         [sys.executable, me, "serve", impl, kind, str(size), str(certs)],
         stdout=subprocess.PIPE,
         text=True,
+        preexec_fn=_pinTo(1),
     )
     try:
         port = _waitForPort(server)
@@ -492,6 +503,7 @@ def runOne(
                 text=True,
                 check=True,
                 timeout=600,
+                preexec_fn=_pinTo(0),
             ).stdout
             after = _cpuSeconds(server.pid)
             seconds = float(out.split()[-1])
