@@ -15,36 +15,23 @@ kernel's send buffer busy, small enough that a slow peer cannot make a
 process hold much memory per connection. Resuming only once the buffer is
 empty costs no throughput: the kernel's send buffer, far larger, still holds
 data when the producer is resumed.
+
+The producer itself is held by :class:`~plait.core._producers.ProducerSlot`;
+this module only adds the counting of bytes.
 """
 
 from __future__ import annotations
 
-import enum
 from typing import Any
+
+from ._producers import ProducerSlot, ProducerState
 
 __all__ = ["DEFAULT_HIGH_WATER", "ProducerState", "_FlowControl"]
 
 DEFAULT_HIGH_WATER = 64 * 1024
 
 
-class ProducerState(enum.Enum):
-    """Where the producer attached to a consumer stands."""
-
-    NONE = "no producer registered"
-    STREAMING = "push producer, producing"
-    PAUSED = "push producer, paused by the consumer"
-    PULL = "pull producer"
-
-
-_TRANSITIONS: dict[ProducerState, frozenset[ProducerState]] = {
-    ProducerState.NONE: frozenset({ProducerState.STREAMING, ProducerState.PULL}),
-    ProducerState.STREAMING: frozenset({ProducerState.PAUSED, ProducerState.NONE}),
-    ProducerState.PAUSED: frozenset({ProducerState.STREAMING, ProducerState.NONE}),
-    ProducerState.PULL: frozenset({ProducerState.NONE}),
-}
-
-
-class _FlowControl:
+class _FlowControl(ProducerSlot):
     """The producer slot of one consumer, with its water marks.
 
     The owner reports the size of its buffer after it grows (``grew``) and
@@ -52,11 +39,10 @@ class _FlowControl:
     hears ``pauseProducing`` and ``resumeProducing``.
     """
 
-    __slots__ = ("high", "low", "producer", "state")
+    __slots__ = ("high", "low")
 
     def __init__(self, high: int = DEFAULT_HIGH_WATER, low: int | None = None) -> None:
-        self.producer: Any = None
-        self.state = ProducerState.NONE
+        super().__init__()
         self.high = high
         self.low = 0 if low is None else low
         self._checkMarks()
@@ -68,11 +54,6 @@ class _FlowControl:
                 f"high={self.high}"
             )
 
-    def _move(self, new: ProducerState) -> None:
-        if new not in _TRANSITIONS[self.state]:
-            raise RuntimeError(f"producer cannot go from {self.state} to {new}")
-        self.state = new
-
     def setWaterMarks(self, high: int | None = None, low: int | None = None) -> None:
         """Change the marks; without a low mark, resume once the buffer is empty."""
         if high is not None:
@@ -83,51 +64,25 @@ class _FlowControl:
             self.low = low
         self._checkMarks()
 
-    @property
-    def paused(self) -> bool:
-        """True while a push producer is paused by this consumer."""
-        return self.state is ProducerState.PAUSED
-
-    def register(self, producer: Any, streaming: bool, size: int) -> None:
+    def register(self, producer: Any, streaming: bool, size: int = 0) -> None:
         """Attach ``producer``; ``size`` is what the buffer holds right now.
 
         Raises ``RuntimeError`` if a producer is already attached. A pull
         producer is asked for its first chunk by the owner, not here.
         """
-        if self.state is not ProducerState.NONE:
-            raise RuntimeError(
-                f"a producer is already registered: {self.producer!r}; "
-                "unregister it first"
-            )
-        self.producer = producer
-        self._move(ProducerState.STREAMING if streaming else ProducerState.PULL)
+        super().register(producer, streaming)
         if streaming:
             self.grew(size)
 
-    def unregister(self) -> None:
-        """Detach the producer, without telling it anything."""
-        if self.state is not ProducerState.NONE:
-            self._move(ProducerState.NONE)
-        self.producer = None
-
-    def stop(self) -> None:
-        """Detach the producer and tell it to stop for good."""
-        producer = self.producer
-        self.unregister()
-        if producer is not None:
-            producer.stopProducing()
-
     def grew(self, size: int) -> None:
         """The buffer now holds ``size`` bytes after a write."""
-        if size > self.high and self.state is ProducerState.STREAMING:
-            self._move(ProducerState.PAUSED)
-            self.producer.pauseProducing()
+        if size > self.high:
+            self.pause()
 
     def shrank(self, size: int) -> None:
         """The buffer now holds ``size`` bytes after a flush."""
-        if size <= self.low and self.state is ProducerState.PAUSED:
-            self._move(ProducerState.STREAMING)
-            self.producer.resumeProducing()
+        if size <= self.low:
+            self.resume()
 
     def wantsMore(self) -> bool:
         """Ask a pull producer for its next chunk; False if there is none."""

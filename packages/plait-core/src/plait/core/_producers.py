@@ -8,20 +8,30 @@ forwards to another).  :class:`ProducerSlot` serves those: it remembers the
 producer and turns the consumer's full/room edges into
 ``pauseProducing``/``resumeProducing`` calls, once per crossing.
 
-It shares :class:`ProducerState` with the water-mark code, so both speak
-of a consumer's producer the same way.
+Socket transports use it too, through :class:`~plait.core._flowcontrol._FlowControl`,
+which adds the water marks: both speak of a consumer's producer with the same
+:class:`ProducerState`.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 from typing import Any
-
-from ._flowcontrol import ProducerState
 
 __all__ = ["ProducerSlot", "ProducerState"]
 
 log = logging.getLogger("plait.core")
+
+
+class ProducerState(enum.Enum):
+    """Where the producer attached to a consumer stands."""
+
+    NONE = "no producer registered"
+    STREAMING = "push producer, producing"
+    PAUSED = "push producer, paused by the consumer"
+    PULL = "pull producer"
+
 
 _NONE = ProducerState.NONE
 _STREAMING = ProducerState.STREAMING

@@ -231,9 +231,7 @@ class StreamTransport:
         # open for ever waiting to be unregistered, and nobody will read
         # what it makes: it is stopped and detached.
         self._move(_S.DRAINING)
-        if self._flow.producer is not None:
-            self._flow.stop()
-            self._flow.unregister()
+        self._flow.stop()  # detaches it; a failure to stop is logged
         self._maybeFinish(later=False)
 
     def readConnectionLost(self, reason: Failure) -> None:
@@ -394,10 +392,7 @@ class StreamTransport:
             except OSError:
                 pass  # not a socket that can reset; a plain close it is
         self.socket.close()
-        try:
-            self._flow.stop()
-        except Exception:
-            log.exception("%s: producer failed to stop", self.logPrefix())
+        self._flow.stop()  # a failure to stop is logged there
         if later:
             self.reactor.callLater(0, self._tellLost, reason)
         else:
