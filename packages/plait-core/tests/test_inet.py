@@ -71,3 +71,16 @@ def test_link_local_addresses_keep_their_zone() -> None:
     address = inetAddress("TCP", ("fe80::1", 80, 0, index))
     assert isinstance(address, IPv6Address)
     assert (address.host, address.scopeID) == ("fe80::1%lo", index)
+
+
+def test_sockaddr_of_a_zoned_ipv6_literal() -> None:
+    """Only an IPv6 literal with a zone becomes a 4-tuple with its scope id."""
+    from plait.core import sockaddrFor
+
+    index = socket.if_nametoindex("lo")
+    v6, dgram = socket.AF_INET6, socket.SOCK_DGRAM
+    assert sockaddrFor(v6, dgram, "fe80::1%lo", 9) == ("fe80::1", 9, 0, index)
+    assert sockaddrFor(v6, dgram, "::1", 9) == ("::1", 9)
+    assert sockaddrFor(socket.AF_INET, dgram, "127.0.0.1", 9) == ("127.0.0.1", 9)
+    with pytest.raises(OSError):
+        sockaddrFor(v6, dgram, "fe80::1%no-such-interface0", 9)

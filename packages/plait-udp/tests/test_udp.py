@@ -368,36 +368,35 @@ class _Crowded:
         return getattr(self.real, name)
 
 
+def crowded(reactor: Any, refusals: int) -> tuple[Recorder, Any, Any]:
+    """A receiving protocol, a sending port whose socket refuses its first
+    ``refusals`` sends, and the receiver's address."""
+    protocol = Recorder()
+    target = listen(reactor, protocol)
+    port = listen(reactor, Recorder())
+    port.socket = _Crowded(port.socket, refusals)
+    return protocol, port, ("127.0.0.1", target.getHost().port)
+
+
 def test_datagrams_the_kernel_has_no_room_for_wait_in_order(
     reactor: Any, spin: Any
 ) -> None:
     """When a send would block, datagrams queue in order and leave once it can."""
-    protocol = Recorder()
-    target = listen(reactor, protocol)
-    port = listen(reactor, Recorder())
-    real = port.socket
-    port.socket = _Crowded(real, refusals=2)
-    there = ("127.0.0.1", target.getHost().port)
+    protocol, port, there = crowded(reactor, refusals=2)
     for n in range(5):
         port.write(b"%d" % n, there)
     assert reactor.getWriters() == [port]
     spin(reactor, lambda: len(protocol.received) == 5)
     assert [d for d, _ in protocol.received] == [b"0", b"1", b"2", b"3", b"4"]
     assert reactor.getWriters() == []
-    port.socket = real
 
 
 def test_a_queued_datagram_that_fails_is_dropped_alone(
     reactor: Any, spin: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A queued datagram whose send fails is logged and dropped; the rest go."""
-    protocol = Recorder()
-    target = listen(reactor, protocol)
-    port = listen(reactor, Recorder())
-    real = port.socket
-    port.socket = _Crowded(real, refusals=1)
+    protocol, port, there = crowded(reactor, refusals=1)
     port.socket.fail = {("127.0.0.1", 1)}
-    there = ("127.0.0.1", target.getHost().port)
     port.write(b"first", there)  # queued: the kernel is "full"
     port.write(b"second", ("127.0.0.1", 1))  # queued too, and will fail
     port.write(b"third", there)
@@ -406,7 +405,6 @@ def test_a_queued_datagram_that_fails_is_dropped_alone(
     assert [d for d, _ in protocol.received] == [b"first", b"third"]
     assert "could not be sent" in caplog.text
     assert reactor.getWriters() == []
-    port.socket = real
 
 
 def test_bad_interface_is_refused(reactor: Any) -> None:

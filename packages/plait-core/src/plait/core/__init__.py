@@ -29,6 +29,7 @@ from ._inet import bindInet as bindInet
 from ._inet import familyForInterface as familyForInterface
 from ._inet import inetAddress as inetAddress
 from ._inet import isIPLiteral as isIPLiteral
+from ._inet import sockaddrFor as sockaddrFor
 from ._poller import Poller as Poller
 from ._poller import availablePollers as availablePollers
 from ._poller import createPoller as createPoller
@@ -98,5 +99,6 @@ __all__: list[str] = [
     "quoteStringArgument",
     "react",
     "serverFromString",
+    "sockaddrFor",
     "succeed",
 ]

@@ -30,6 +30,7 @@ __all__ = [
     "familyForInterface",
     "inetAddress",
     "isIPLiteral",
+    "sockaddrFor",
 ]
 
 IPAddress = IPv4Address | IPv6Address
@@ -53,6 +54,18 @@ def isIPLiteral(host: str, family: int) -> bool:
     except (OSError, TypeError, ValueError):
         return False
     return True
+
+
+def sockaddrFor(family: int, kind: int, host: str, port: int) -> Any:
+    """The socket address of an IP literal: ``(host, port)``, or for an IPv6
+    literal with a zone (``fe80::1%eth0``) the 4-tuple carrying its scope id.
+
+    :raises OSError: the zone names no interface (``socket.gaierror``).
+    """
+    if family == socket.AF_INET6 and "%" in host:
+        infos = socket.getaddrinfo(host, port, family, kind, 0, socket.AI_NUMERICHOST)
+        return infos[0][4]
+    return host, port
 
 
 def anyAddress(family: int) -> str:
@@ -85,13 +98,7 @@ def bindInet(
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if reusePort and hasattr(socket, "SO_REUSEPORT"):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        if family == socket.AF_INET6:
-            info = socket.getaddrinfo(
-                host, port, family, kind, 0, socket.AI_NUMERICHOST
-            )
-            sock.bind(info[0][4])
-        else:
-            sock.bind((host, port))
+        sock.bind(sockaddrFor(family, kind, host, port))
         sock.setblocking(False)
     except (OSError, OverflowError) as e:
         sock.close()

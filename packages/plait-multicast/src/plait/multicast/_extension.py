@@ -41,7 +41,12 @@ class MulticastExtension:
         :raises plait.errors.CannotListenError: the address cannot be bound.
         """
         p = MulticastPort(
-            port, protocol, interface, maxPacketSize, self.reactor, listenMultiple
+            port,
+            protocol,
+            interface,
+            maxPacketSize,
+            self.reactor,
+            listenMultiple=listenMultiple,
         )
         p.startListening()
         return p

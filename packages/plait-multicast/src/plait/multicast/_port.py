@@ -44,16 +44,12 @@ _ANY_V4 = socket.inet_aton("0.0.0.0")  # noqa: S104  # INADDR_ANY: the kernel ch
 class MulticastPort(Port):
     """A UDP port (see :class:`plait.udp.Port`) with multicast controls."""
 
-    def __init__(
-        self,
-        port: int,
-        protocol: Any,
-        interface: str | bytes = "",
-        maxPacketSize: int = 8192,
-        reactor: Any = None,
-        listenMultiple: bool = False,
-    ) -> None:
-        super().__init__(port, protocol, interface, maxPacketSize, reactor)
+    #: Let other sockets bind the same port too (SO_REUSEADDR/SO_REUSEPORT).
+    listenMultiple = False
+
+    def __init__(self, *args: Any, listenMultiple: bool = False, **kw: Any) -> None:
+        """The arguments of :class:`plait.udp.Port`, and ``listenMultiple``."""
+        super().__init__(*args, **kw)
         self.listenMultiple = bool(listenMultiple)
 
     def _bind(self) -> socket.socket:

@@ -26,7 +26,7 @@ from typing import Any
 
 from zope.interface import implementer
 
-from plait.core import Failure
+from plait.core import Failure, sockaddrFor
 from plait.errors import (
     CancelledError,
     DNSLookupError,
@@ -210,16 +210,13 @@ def _servicePort(name: str) -> int:
         raise ServiceNameUnknownError(string=f"{name!r}: {e}") from None
 
 
-def _bindable(family: int, bindAddress: tuple[str, int]) -> Any:
-    """The socket address to bind for ``bindAddress``: an IPv6 literal with a
-    zone (``fe80::1%eth0``) needs the scope id that getaddrinfo works out."""
+def _bindable(family: int, bindAddress: Any) -> Any:
+    """The socket address to bind for ``bindAddress`` (a zoned IPv6 literal
+    needs its scope id)."""
     host, port = bindAddress
-    if family != socket.AF_INET6 or not isinstance(host, str) or "%" not in host:
-        return bindAddress
-    infos = socket.getaddrinfo(
-        host, port, family, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST
-    )
-    return infos[0][4]
+    if not isinstance(host, str):
+        return bindAddress  # let bind() say what is wrong with it
+    return sockaddrFor(family, socket.SOCK_STREAM, host, port)
 
 
 @implementer(IConnector)

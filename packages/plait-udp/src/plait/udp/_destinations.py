@@ -19,7 +19,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from plait.core import isIPLiteral
+from plait.core import isIPLiteral, sockaddrFor
 from plait.errors import InvalidAddressError
 
 __all__ = ["REMEMBERED", "Destinations"]
@@ -88,14 +88,4 @@ class Destinations:
         return host, port
 
     def _sockaddr(self, addr: Address) -> Any:
-        if self.family == socket.AF_INET6 and "%" in addr[0]:
-            infos = socket.getaddrinfo(
-                addr[0],
-                addr[1],
-                self.family,
-                socket.SOCK_DGRAM,
-                0,
-                socket.AI_NUMERICHOST,
-            )
-            return infos[0][4]
-        return addr
+        return sockaddrFor(self.family, socket.SOCK_DGRAM, addr[0], addr[1])
