@@ -255,7 +255,57 @@ def test_lose_write_connection_sends_fin_and_keeps_reading(
     runUntil(reactor, lambda: bool(proto.lost))
     assert bytes(proto.data) == b"response"
     assert proto.lost[0].check(ConnectionDone)
-    assert proto.events == ["made", "writeLost", "lost"]
+    assert proto.events == ["made", "writeLost", "readLost", "lost"]
+
+
+def test_peer_fin_after_our_fin_is_told_and_may_close(
+    reactor: Reactor, pair: Any
+) -> None:
+    """After our own FIN, the peer's FIN still reaches readConnectionLost,
+    and a loseConnection() called there ends the connection cleanly."""
+
+    class Answerer(HalfCloser):
+        def readConnectionLost(self) -> None:
+            super().readConnectionLost()
+            self.transport.loseConnection()
+
+    a, b = pair
+    transport, proto = connect(reactor, a, Answerer())
+    transport.loseWriteConnection()
+    runUntil(reactor, lambda: "writeLost" in proto.events)
+    b.shutdown(socket.SHUT_WR)
+    runUntil(reactor, lambda: bool(proto.lost))
+    assert proto.events == ["made", "writeLost", "readLost", "lost"]
+    assert proto.lost[0].check(ConnectionDone)
+
+
+def test_peer_fin_while_our_fin_is_flushing_is_told(
+    reactor: Reactor, pair: Any
+) -> None:
+    """A FIN that arrives while our half-close still waits for the kernel is
+    told to the protocol, and everything written still reaches the peer."""
+    a, b = pair
+    transport, proto = connect(reactor, a, HalfCloser())
+    written = fillKernel(transport, reactor)
+    transport.loseWriteConnection()
+    assert transport.state is StreamState.HALF_CLOSING_WRITE
+    b.shutdown(socket.SHUT_WR)
+    runUntil(reactor, lambda: "readLost" in proto.events)
+    received = bytearray()
+    b.setblocking(False)
+
+    def drain() -> bool:
+        try:
+            received.extend(b.recv(1 << 16))
+        except BlockingIOError:
+            pass
+        return bool(proto.lost)
+
+    runUntil(reactor, drain)
+    assert len(readAll(b)) + len(received) == written
+    assert proto.events[:2] == ["made", "readLost"]
+    assert proto.events[-1] == "lost"
+    assert proto.lost[0].check(ConnectionDone)
 
 
 def test_peer_reset_is_connection_lost(reactor: Reactor, pair: Any) -> None:

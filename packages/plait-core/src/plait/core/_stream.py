@@ -218,13 +218,11 @@ class StreamTransport:
         if state is _CLOSED:
             return
         self._stopReading()
+        if IHalfCloseableProtocol.providedBy(self.protocol):
+            self._halfCloseRead(state)
+            return
         if state is _S.HALF_CLOSED_WRITE:
             self._teardown(Failure(ConnectionDone("both directions closed")))
-            return
-        halfCloseable = IHalfCloseableProtocol.providedBy(self.protocol)
-        if state is _CONNECTED and halfCloseable:
-            self._move(_S.HALF_CLOSED_READ)
-            self.protocol.readConnectionLost()
             return
         # The peer has finished; finish our side as loseConnection would,
         # sending what is buffered. A producer would keep the connection
@@ -233,6 +231,26 @@ class StreamTransport:
         self._move(_S.DRAINING)
         self._flow.stop()  # detaches it; a failure to stop is logged
         self._maybeFinish(later=False)
+
+    def _halfCloseRead(self, state: StreamState) -> None:
+        """The peer's FIN, told to a protocol that understands half-closes.
+
+        It hears ``readConnectionLost`` whatever our own write side is doing;
+        it may answer with ``loseConnection`` from there.  Once both
+        directions are over the connection ends even if it does not.
+        """
+        if state is _CONNECTED:
+            self._move(_S.HALF_CLOSED_READ)
+            self.protocol.readConnectionLost()
+            return
+        if state is not _S.HALF_CLOSED_WRITE:
+            # A close or a FIN of ours is still flushing: it finishes after.
+            self._move(_S.DRAINING)
+        self.protocol.readConnectionLost()
+        if self._state is _S.HALF_CLOSED_WRITE:
+            self._teardown(Failure(ConnectionDone("both directions closed")))
+        elif self._state is _S.DRAINING:
+            self._maybeFinish(later=False)
 
     def readConnectionLost(self, reason: Failure) -> None:
         """The read direction has ended (the peer sent FIN)."""
