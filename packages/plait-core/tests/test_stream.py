@@ -416,6 +416,34 @@ def test_push_producer_paused_above_high_resumed_below_low(
     transport.abortConnection()
 
 
+def test_water_marks_and_producers_are_per_transport(
+    reactor: Reactor, pair: Any
+) -> None:
+    """Water marks set on one transport, and a producer registered on it,
+    leave every other transport's flow control as it was."""
+    a, _ = pair
+    first, _ = connect(reactor, a)
+    c, d = socket.socketpair()
+    try:
+        second, _ = connect(reactor, c)
+        first.setWaterMarks(high=10, low=5)
+        first.registerProducer(PushProducer(), True)
+        assert second.registeredProducer is None
+        producer = PushProducer()
+        second.write(b"z" * 1000)
+        second.registerProducer(producer, True)
+        # Far below the default high mark: not paused, whatever first says.
+        assert producer.calls == []
+        assert first.registeredProducer is not None
+        first.unregisterProducer()
+        second.unregisterProducer()
+        second.abortConnection()
+    finally:
+        c.close()
+        d.close()
+    first.abortConnection()
+
+
 def test_lose_connection_waits_for_the_producer(reactor: Reactor, pair: Any) -> None:
     """With a producer registered, loseConnection waits until it is unregistered."""
     a, _ = pair

@@ -71,6 +71,11 @@ class _StreamReactor(Protocol):
     ) -> Any: ...
 
 
+#: The flow control of every transport that never had a producer nor water
+#: marks of its own: it holds nothing, so nothing ever changes it, and an
+#: idle connection does not pay for an object of its own (see ``_ownFlow``).
+_NO_FLOW = _FlowControl()
+
 _S = StreamState
 _CONNECTED = _S.CONNECTED
 _CLOSED = _S.CLOSED
@@ -107,7 +112,7 @@ class StreamTransport:
         # The reactor asks for fileno() on every event: answer from C.
         self.fileno = sock.fileno  # type: ignore[method-assign]  # same contract, faster
         self._buffer = _WriteBuffer()
-        self._flow = _FlowControl()
+        self._flow = _NO_FLOW
         self._reading = False
         self._writing = False
         self._readPaused = False
@@ -433,7 +438,7 @@ class StreamTransport:
         if self._state is _CLOSED:
             producer.stopProducing()
             return
-        self._flow.register(producer, streaming, self._buffer.size)
+        self._ownFlow().register(producer, streaming, self._buffer.size)
         if not streaming:
             # Data is wanted right away; after that, whenever the buffer
             # has drained (doWrite asks).
@@ -460,7 +465,14 @@ class StreamTransport:
 
     def setWaterMarks(self, high: int | None = None, low: int | None = None) -> None:
         """Change when a registered push producer is paused and resumed."""
-        self._flow.setWaterMarks(high, low)
+        self._ownFlow().setWaterMarks(high, low)
+
+    def _ownFlow(self) -> _FlowControl:
+        """This transport's own flow control, made on first need."""
+        flow = self._flow
+        if flow is _NO_FLOW:
+            flow = self._flow = _FlowControl()
+        return flow
 
     def getBufferSize(self) -> int:
         """How many written bytes wait for the kernel."""
