@@ -19,6 +19,12 @@ numbers compare the server implementations only.
   standard ``ssl`` module issue TLS 1.3 session tickets (so a client can
   resume), Twisted turns resumption off and so does less work per
   handshake.
+- ``tls-handshakes-tickets`` and ``tls-handshakes-notickets``: the same
+  load with one session-ticket policy imposed on every server, so that all
+  do the same cryptographic work: tickets issued (Twisted with
+  ``enableSessionTickets=True``), or none (plait with
+  ``resumption=False``, the standard ``ssl`` module with ``OP_NO_TICKET``
+  and ``num_tickets = 0``).
 
 Each result is the best of ``repeat`` runs (seconds, lower is better). The
 server and the load generator are each kept on a CPU of their own (where
@@ -65,13 +71,20 @@ SIZES = {
     "bulk": 1024 * 1024 * 1024,
     "tls-echo": 150_000,
     "tls-handshakes": 3_000,
+    "tls-handshakes-tickets": 3_000,
+    "tls-handshakes-notickets": 3_000,
 }
 QUICK = {
     "echo": 20_000,
     "bulk": 32 * 1024 * 1024,
     "tls-echo": 8_000,
     "tls-handshakes": 100,
+    "tls-handshakes-tickets": 100,
+    "tls-handshakes-notickets": 100,
 }
+#: The session-ticket policy a handshake benchmark imposes on every server
+#: alike; absent, each server keeps its own default.
+TICKETS = {"tls-handshakes-tickets": True, "tls-handshakes-notickets": False}
 
 BENCHMARKS = tuple(SIZES)
 
@@ -171,7 +184,9 @@ def servePlait(kind: str, size: int, certs: Path) -> None:
     reactor = Reactor()
     factory = Factory.forProtocol(Bulk if kind == "bulk" else Echo)
     if kind.startswith("tls"):
-        options = optionsForServerTLS(certs / "cert.pem", certs / "key.pem")
+        options = optionsForServerTLS(
+            certs / "cert.pem", certs / "key.pem", resumption=TICKETS.get(kind, True)
+        )
         port = reactor.listenSSL(0, factory, options, interface="127.0.0.1")
     else:
         port = reactor.listenTCP(0, factory, interface="127.0.0.1")
@@ -230,7 +245,14 @@ def serveTwisted(kind: str, size: int, certs: Path) -> None:
     if kind.startswith("tls"):
         pem = (certs / "cert.pem").read_text() + (certs / "key.pem").read_text()
         cert: Any = ssl.PrivateCertificate.loadPEM(pem)  # type: ignore[no-untyped-call]  # Twisted's API
-        port = reactor.listenSSL(0, factory, cert.options(), interface="127.0.0.1")
+        options = cert.options()
+        if kind in TICKETS:
+            options = ssl.CertificateOptions(
+                privateKey=cert.privateKey.original,
+                certificate=cert.original,
+                enableSessionTickets=TICKETS[kind],
+            )
+        port = reactor.listenSSL(0, factory, options, interface="127.0.0.1")
     else:
         port = reactor.listenTCP(0, factory, interface="127.0.0.1")
     reactor.callWhenRunning(_announce, port.getHost().port)
@@ -276,6 +298,9 @@ def serveAsyncio(kind: str, size: int, certs: Path, useUvloop: bool) -> None:
     if kind.startswith("tls"):
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(certs / "cert.pem", certs / "key.pem")
+        if TICKETS.get(kind) is False:
+            context.options |= ssl.OP_NO_TICKET
+            context.num_tickets = 0
 
     async def main() -> None:
         loop = asyncio.get_running_loop()

@@ -201,8 +201,9 @@ def optionsForServerTLS(
         certificate (the system store is used when ``trustRoot`` is None).
     :param acceptableProtocols: ALPN protocol names this server speaks, best
         first; the first one the client also offers is chosen.
-    :param resumption: issue session tickets so that clients can resume
-        (the default); False saves that work on every full handshake.
+    :param resumption: let clients resume sessions, with stateless tickets
+        and a session cache (the default). False turns both off; OpenSSL
+        still sends its TLS 1.3 tickets, which can then never be redeemed.
     """
     context = SSL.Context(SSL.TLS_SERVER_METHOD)
     context.set_min_proto_version(SSL.TLS1_2_VERSION)

@@ -59,8 +59,10 @@ def optionsForServerTLS(
     ``trustRoot`` makes the server ask for client certificates and check
     them against it; ``requireClientCertificate`` refuses clients without
     one. ``acceptableProtocols``: ALPN names served, best first.
-    ``resumption=False`` stops issuing session tickets: each handshake
-    costs a little less, and no client can resume a session.
+    ``resumption=False`` turns stateless tickets and the session cache
+    off, so no client can resume a session and each full handshake costs a
+    little less (OpenSSL still sends TLS 1.3 tickets, which can then never
+    be redeemed).
     """
     if not tlsAvailable():
         raise MissingCapability("optionsForServerTLS", TLS_EXTRA)
