@@ -14,13 +14,16 @@ How the exit status is chosen:
   where it waits and its ``except``/``finally`` blocks run.  A coroutine
   that handles the cancellation and returns without awaiting again ends
   with its own outcome (0 when it returns normally).  Otherwise the status
-  is :data:`STOPPED_EARLY` (1), with a one-line warning logged and no
-  traceback; work the coroutine awaits after the cancellation is not
+  is :data:`STOPPED_EARLY` (0) and nothing is printed: an operator who
+  stops a server with Ctrl-C or SIGTERM asked for exactly that, so it is
+  not an error.  Work the coroutine awaits after the cancellation is not
   waited for, since a cancelled Deferred fails at once.  A crashed reactor
   (``crash()``) leaves ``main`` unfinished and gives the same status.
 
 The reactor cannot tell which signal stopped it, so no attempt is made to
-mimic the shell's 128 + signal number.
+mimic the shell's 128 + signal number.  A program that wants another
+status for an early stop catches ``CancelledError`` in ``main`` and raises
+``SystemExit`` with it.
 """
 
 from __future__ import annotations
@@ -42,8 +45,9 @@ __all__ = ["STOPPED_EARLY", "react"]
 
 log = logging.getLogger("plait.core")
 
-#: Exit status when the reactor stopped before ``main`` finished.
-STOPPED_EARLY = 1
+#: Exit status when the reactor stopped before ``main`` finished: a stop
+#: asked for (a signal, ``reactor.stop()``) is a normal end of the program.
+STOPPED_EARLY = 0
 
 
 class _Run:
@@ -78,7 +82,7 @@ def _statusFor(run: _Run, result: object) -> str | int | None:
     if isinstance(error, SystemExit):
         return error.code
     if run.cancelling and isinstance(error, CancelledError):
-        log.warning("The reactor stopped before main() finished")
+        log.debug("The reactor stopped before main() finished")
         return STOPPED_EARLY
     log.error("main() failed", exc_info=error)
     return 1
@@ -135,7 +139,7 @@ def react(
         outcome.addBoth(finished)
         reactor.run()
         if not run.finished:
-            log.warning("The reactor stopped before main() finished")
+            log.debug("The reactor stopped before main() finished")
     finally:
         if owned:
             reactor.close()
