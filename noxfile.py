@@ -264,6 +264,7 @@ def docs(session: nox.Session) -> None:
         workspace.by_name(DISTS, "plait").requirement(),
         "sphinx",
         "myst-parser",
+        "furo",
         "towncrier",
     )
     # The changelog page shows the unreleased fragments too; the first line
