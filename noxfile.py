@@ -308,5 +308,31 @@ def bench(session: nox.Session) -> None:
         "twisted",
         "uvloop",
         "pyinstrument",
+        "matplotlib",
     )
-    session.run("python", str(ROOT / "benchmarks" / "run.py"), *session.posargs)
+    # The results, charts and table of the performance page come from this
+    # run; commit them when they come from a quiet machine.
+    results = ROOT / "docs" / "performance" / "results.json"
+    session.run(
+        "python",
+        str(ROOT / "benchmarks" / "run.py"),
+        "--json",
+        str(results),
+        *session.posargs,
+    )
+    session.run(
+        "python",
+        str(ROOT / "benchmarks" / "charts.py"),
+        str(results),
+        str(results.parent),
+    )
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def release(session: nox.Session) -> None:
+    """Release X.Y.Z: ``nox -s release -- X.Y.Z [--publish]`` (a dry run in a
+    throw-away clone unless --publish); docs/release.md has the steps."""
+    if not session.posargs or session.posargs[0].startswith("-"):
+        session.error("usage: nox -s release -- X.Y.Z [--publish]")
+    _install(session, "tomlkit", "towncrier", "twine", "uv", "pytest", "pytest-timeout")
+    session.run("python", "tools/release.py", str(ROOT), *session.posargs)
