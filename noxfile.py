@@ -279,6 +279,22 @@ def docs(session: nox.Session) -> None:
     session.run(
         "sphinx-build", "-W", "--keep-going", "-n", "-b", "html", "docs", "docs/_build"
     )
+    # Every internal link and image of the built site leads somewhere.
+    session.run("python", "tools/check_site.py", "docs/_build")
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def docs_browser(session: nox.Session) -> None:
+    """The built site opened in headless Chromium: every page loads, its code
+    blocks are laid out and highlighted, its images load. Needs the Debian
+    package chromium (apt-get install chromium); run after ``docs``. Not part
+    of ``./run tests``: installing a browser would cost CI minutes."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        session.error("chromium is not installed: apt-get install chromium")
+    if not (ROOT / "docs" / "_build" / "index.html").exists():
+        session.error("no built site: run ./run -s docs first")
+    session.run("python", "tools/check_site.py", "docs/_build", "--browser", chromium)
 
 
 @nox.session(python=DEFAULT_PYTHON)

@@ -23,7 +23,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 IMPLEMENTATIONS = ["plait", "twisted", "asyncio", "uvloop"]
 COLOURS = {
@@ -80,11 +80,11 @@ def table(rows: Rows) -> str:
         cells = []
         for impl in IMPLEMENTATIONS:
             if impl not in times:
-                cells.append("–")
+                cells.append("n/a")
             elif impl == "plait" or not mine:
                 cells.append(f"{times[impl]:.3f} s")
             else:
-                cells.append(f"{times[impl]:.3f} s ({times[impl] / mine:.2f}×)")
+                cells.append(f"{times[impl]:.3f} s ({times[impl] / mine:.2f}x)")
         lines.append(f"| {bench} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

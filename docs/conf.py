@@ -37,7 +37,10 @@ nitpicky = False
 # third-party types in signatures (no intersphinx: the build needs no
 # network), private names and type variables.
 nitpick_ignore_regex = [
-    ("py:.*", r"(collections\.abc|socket|types|threading|random|os|asyncio|typing)\..*"),
+    (
+        "py:.*",
+        r"(collections\.abc|socket|types|threading|random|os|asyncio|typing)\..*",
+    ),
     ("py:.*", r"zope\.interface\..*"),
     ("py:.*", r"OpenSSL\..*"),
     ("py:.*", r"plait\.(\w+\.)*_\w+(\..*)?"),

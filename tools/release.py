@@ -101,7 +101,9 @@ def buildTwice(tree: Path, out: Path, constraints: str) -> list[Path]:
         first = {p.name: _digest(p) for p in _artifacts(out)}
         second = {p.name: _digest(p) for p in _artifacts(Path(again))}
     if first != second:
-        differ = sorted(n for n in first.keys() | second.keys() if first.get(n) != second.get(n))
+        differ = sorted(
+            n for n in first.keys() | second.keys() if first.get(n) != second.get(n)
+        )
         raise SystemExit(f"release stopped: two builds differ: {differ}")
     print(f"      {len(first)} artifacts, identical across two builds")
     return _artifacts(out)

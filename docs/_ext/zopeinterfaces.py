@@ -84,9 +84,7 @@ def _plainInterfaceNames(
     return fix(signature), fix(returnAnnotation)
 
 
-def _resolveBySuffix(
-    app: Sphinx, env: Any, node: Any, contnode: Any
-) -> Any:
+def _resolveBySuffix(app: Sphinx, env: Any, node: Any, contnode: Any) -> Any:
     """Resolve a short Python reference (``errback``, ``IResolverSimple.x``)
     that names exactly one documented object by the end of its dotted name."""
     if node.get("refdomain") != "py":
