@@ -1,4 +1,4 @@
-"""Every Python sample of the documentation and the README, run for real.
+"""Every Python sample of the documentation and the READMEs, run for real.
 
 Each fenced ``python`` block is a program.  A line ``<!-- sample: MODE -->``
 just before a block says how to run it:
@@ -73,7 +73,11 @@ def samplesOf(path: Path) -> list[Sample]:
 
 
 def allSamples() -> list[Sample]:
-    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    pages = [
+        ROOT / "README.md",
+        *sorted((ROOT / "packages").glob("*/README.md")),
+        *sorted((ROOT / "docs").rglob("*.md")),
+    ]
     return [s for p in pages if "_build" not in p.parts for s in samplesOf(p)]
 
 
@@ -101,7 +105,12 @@ def stopServer(process: subprocess.Popen[str]) -> tuple[str, str]:
 def test_every_page_has_its_samples_found() -> None:
     """The collector sees the samples of the pages that are known to have some."""
     pages = {s.page for s in SAMPLES}
-    assert {"README.md", "docs/getting-started.md", "docs/tls.md"} <= pages
+    assert {
+        "README.md",
+        "packages/plait-core/README.md",
+        "docs/getting-started.md",
+        "docs/tls.md",
+    } <= pages
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=[s.id for s in SAMPLES])
