@@ -233,6 +233,7 @@ import sys
 from plait.core import Deferred, Reactor, react
 
 async def main(reactor):
+    # react calls main once the loop runs: a signal from now on is a stop.
     print("ready", flush=True)
     try:
         await Deferred()

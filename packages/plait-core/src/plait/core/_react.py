@@ -1,5 +1,9 @@
 """Run a program's main function on a reactor, then exit the process.
 
+``main`` is called from inside the running reactor, after it has taken
+over SIGINT and SIGTERM: a program that prints "ready" in ``main`` can be
+stopped by a signal from that moment on.
+
 How the exit status is chosen:
 
 - ``main`` succeeds: 0.
@@ -94,12 +98,14 @@ def react(
     *,
     reactor: Reactor | None = None,
 ) -> NoReturn:
-    """Call ``main(reactor, *argv)``, run the reactor until it is done, exit.
+    """Run the reactor, call ``main(reactor, *argv)`` in it, exit when done.
 
-    *main* may return a Deferred, a coroutine (run with ``ensureDeferred``)
-    or a plain value.  Once that result is in, the reactor is stopped and
-    the process exits through ``sys.exit`` with the status described in
-    this module's documentation.
+    *main* is called once the reactor runs (so a signal that arrives while
+    it starts is already handled as a clean stop).  It may return a
+    Deferred, a coroutine (run with ``ensureDeferred``) or a plain value.
+    Once that result is in, the reactor is stopped and the process exits
+    through ``sys.exit`` with the status described in this module's
+    documentation.
 
     :param reactor: the reactor to use; by default a new ``Reactor()`` is
         built (with the installed extensions) and closed before exiting.
@@ -110,8 +116,15 @@ def react(
     if reactor is None:
         reactor = Reactor()
     run = _Run()
+    started: list[Deferred[Any]] = []
     try:
-        outcome = _startMain(main, reactor, argv)
+
+        def begin() -> None:
+            # main runs once the reactor runs, so that SIGINT and SIGTERM
+            # already stop it cleanly while main does its first steps.
+            outcome = _startMain(main, reactor, argv)
+            started.append(outcome)
+            outcome.addBoth(finished)
 
         def finished(result: object) -> None:
             run.finished = True
@@ -125,18 +138,18 @@ def react(
                 pass  # stopping already: that is what brought us here
 
         def beforeShutdown() -> Deferred[Any] | None:
-            if run.finished:
+            if run.finished or not started:
                 return None
             # Someone else stopped the reactor: tell main.  Returning the
             # Deferred makes shutdown wait in the one case where cancelling
             # does not settle it at once (it is chained to another
             # Deferred, which is cancelled in turn).
             run.cancelling = True
-            outcome.cancel()
-            return outcome
+            started[0].cancel()
+            return started[0]
 
         reactor.addSystemEventTrigger("before", "shutdown", beforeShutdown)
-        outcome.addBoth(finished)
+        reactor.callWhenRunning(begin)
         reactor.run()
         if not run.finished:
             log.debug("The reactor stopped before main() finished")

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NoReturn
 
-from plait.core import Reactor, availablePollers, deferLater, react
+from plait.core import Reactor, availablePollers, react
 from plait.errors import CancelledError
 
 from ._console import configureOutput, reportError, say
@@ -164,9 +164,6 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
 
     async def run(reactor: Any) -> object:
         try:
-            # Start once the loop turns: by then it handles SIGINT and
-            # SIGTERM, so a "ready" line means a signal stops us cleanly.
-            await deferLater(reactor, 0)
             return await args.run(reactor, args)
         except (CancelledError, SystemExit):
             raise
