@@ -102,3 +102,58 @@ def test_forward_refuses_a_server_with_another_name(
     lines = err.decode().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("plait: cannot reach tls:localhost:")
+
+
+def test_echo_over_tls_to_openssl_s_client(opensslBinary: str, pki: Any) -> None:
+    """plait echo on a tls: endpoint serves a verifying ``openssl s_client``."""
+    from conftest import freePort
+
+    port = freePort()
+    echo = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "plait.cli",
+            "echo",
+            "--listen",
+            f"tls:{port}:interface=127.0.0.1:certKey={pki.server}"
+            f":privateKey={pki.serverKey}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ),
+    )
+    try:
+        assert echo.stdout is not None
+        assert echo.stdout.readline().startswith(b"echoing on tls:")
+        client = subprocess.Popen(
+            [
+                opensslBinary,
+                "s_client",
+                "-connect",
+                f"127.0.0.1:{port}",
+                "-CAfile",
+                str(pki.ca),
+                "-verify_return_error",
+                "-verify_hostname",
+                "localhost",
+                "-quiet",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            assert client.stdin is not None and client.stdout is not None
+            client.stdin.write(b"through TLS and back\n")
+            client.stdin.flush()
+            # s_client prints only what the server sent: the echo.
+            assert client.stdout.readline() == b"through TLS and back\n"
+        finally:
+            client.kill()
+            client.communicate()
+    finally:
+        echo.send_signal(signal.SIGINT)
+        _, err = echo.communicate(timeout=TIMEOUT)
+    assert echo.returncode == 0
+    assert err == b""
