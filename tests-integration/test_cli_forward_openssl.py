@@ -93,7 +93,7 @@ def test_forward_refuses_a_server_with_another_name(
     process, local = forward(f"tls:localhost:{port}:trustRoots={pki.ca}")
     try:
         assert ask(local, b"secret\n") == b""
-    except ConnectionResetError:
+    except (ConnectionResetError, BrokenPipeError):
         pass  # closed with the line unread: a reset is a fair answer
     assert process.poll() is None
     process.send_signal(signal.SIGTERM)
