@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from plait.core import Deferred, gatherResults
+from plait.errors import CancelledError
 from plait.udp import DatagramProtocol
 
 from . import DemoSettings
@@ -41,7 +42,14 @@ async def run(reactor: Any, settings: DemoSettings) -> str:
             await port.joinGroup(GROUP, LOOPBACK)
         await sender.setOutgoingInterface(LOOPBACK)
         sender.write(b"hello, group", (GROUP, number))
-        datagrams = await heard
+        try:
+            datagrams = await heard
+        except CancelledError:
+            if timeout.active():
+                raise  # stopped from outside, not by the timeout
+            raise RuntimeError(
+                f"multicast: the group's members heard nothing within {TIMEOUT} s"
+            ) from None
     finally:
         if timeout.active():
             timeout.cancel()

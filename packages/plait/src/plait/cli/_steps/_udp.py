@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from plait.core import Deferred
+from plait.errors import CancelledError
 from plait.udp import DatagramProtocol
 
 from . import DemoSettings
@@ -19,22 +20,34 @@ class _Echo(DatagramProtocol):
 
 
 class _Checker(DatagramProtocol):
-    """Sends numbered datagrams to one peer; fires ``done`` once all came back."""
+    """Sends numbered datagrams to one peer, at most ``WINDOW`` unanswered at
+    a time (more would overflow the sockets' buffers and be dropped); fires
+    ``done`` once every one came back."""
+
+    WINDOW = 32
 
     def __init__(self, peer: tuple[str, int], count: int) -> None:
         self.peer = peer
-        self.expected = {b"datagram %d" % n for n in range(count)}
         self.count = count
+        self.sent = 0
+        self.waiting: set[bytes] = set()
         self.done: Deferred[int] = Deferred()
 
     def startProtocol(self) -> None:
         self.transport.connect(*self.peer)
-        for datagram in sorted(self.expected):
+        self._fill()
+
+    def _fill(self) -> None:
+        while self.sent < self.count and len(self.waiting) < self.WINDOW:
+            datagram = b"datagram %d" % self.sent
+            self.waiting.add(datagram)
             self.transport.write(datagram)
+            self.sent += 1
 
     def datagramReceived(self, datagram: bytes, addr: Any) -> None:
-        self.expected.discard(datagram)
-        if not self.expected and not self.done.called:
+        self.waiting.discard(datagram)
+        self._fill()
+        if not self.waiting and self.sent == self.count and not self.done.called:
             self.done.callback(self.count)
 
 
@@ -47,6 +60,12 @@ async def run(reactor: Any, settings: DemoSettings) -> str:
     timeout = reactor.callLater(TIMEOUT, checker.done.cancel)
     try:
         count = await checker.done
+    except CancelledError:
+        if timeout.active():
+            raise  # stopped from outside, not by the timeout
+        raise RuntimeError(
+            f"UDP: {len(checker.waiting)} datagrams not echoed within {TIMEOUT} s"
+        ) from None
     finally:
         if timeout.active():
             timeout.cancel()
