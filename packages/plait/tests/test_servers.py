@@ -200,12 +200,27 @@ def _rss(pid: int) -> int:
     raise AssertionError("no VmRSS line")
 
 
+def _pushUntilStalled(sock: socket.socket) -> int:
+    """Send until the socket takes nothing more for half a second (a real
+    peer's buffers filling up, which no fake clock can stand for)."""
+    chunk = b"x" * 65536
+    pushed = 0
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and pushed < 512 * 2**20:
+        if not select.select([], [sock], [], 0.5)[1]:
+            break
+        pushed += sock.send(chunk, socket.MSG_DONTWAIT)
+    return pushed
+
+
 @pytest.mark.slow
-def test_forward_memory_stays_bounded_when_the_target_does_not_read(
-    command: Any,
+@pytest.mark.parametrize("writer", ["client", "target"])
+def test_forward_memory_stays_bounded_when_a_side_does_not_read(
+    command: Any, writer: str
 ) -> None:
-    """A target that never reads pauses the client side: the forwarder stops
-    reading, so a client can push only about the socket buffers' worth."""
+    """A side that never reads pauses the other side's reading, whichever way
+    the bytes flow: the writer can push only about the socket buffers' worth
+    and the forwarder's memory stays flat."""
     silent = socket.create_server(("127.0.0.1", 0))
     forward = command(
         "forward",
@@ -216,19 +231,11 @@ def test_forward_memory_stays_bounded_when_the_target_does_not_read(
     )
     port = forward.port()
     before = _rss(forward.process.pid)
-    chunk = b"x" * 65536
-    pushed = 0
     with socket.create_connection(("127.0.0.1", port)) as client:
         target, _ = silent.accept()
-        deadline = time.monotonic() + 3
-        # Push while the socket takes more within half a second: a real
-        # peer's buffers filling up, which no fake clock can stand for.
-        while time.monotonic() < deadline and pushed < 512 * 2**20:
-            if not select.select([], [client], [], 0.5)[1]:
-                break
-            pushed += client.send(chunk, socket.MSG_DONTWAIT)
-        grown = _rss(forward.process.pid) - before
-        target.close()
+        with target:
+            pushed = _pushUntilStalled(client if writer == "client" else target)
+            grown = _rss(forward.process.pid) - before
     silent.close()
     forward.finish()
     assert pushed < 48 * 2**20
