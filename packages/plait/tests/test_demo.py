@@ -100,3 +100,29 @@ def test_demo_leaves_no_file_behind(runPlait: Any, tmp_path: Any) -> None:
     )
     assert code == 0, err
     assert os.listdir(tmp_path) == []
+
+
+def test_missing_distribution_and_missing_step_are_skipped_with_a_reason() -> None:
+    """A step whose distribution is absent names the install line; a step
+    whose module this plait lacks says so; neither stops the demo."""
+    from plait.cli._demo import runDemo
+    from plait.cli._steps import DemoSettings, DemoStep
+    from plait.core import ensureDeferred
+
+    steps = [
+        DemoStep("UNIX", "plait-unix", "plait.nonexistent", "plait.cli._steps._x"),
+        DemoStep("later", "plait-core", "plait.core", "plait.cli._steps._later"),
+    ]
+    out = io.StringIO()
+    done = ensureDeferred(
+        runDemo(Clock(), DemoSettings(), out=out, live=False, steps=steps)
+    )
+    ran: list[object] = []
+    done.addCallback(ran.append)
+    assert ran == [0]
+    lines = out.getvalue().splitlines()
+    assert lines[1] == (
+        "UNIX       skipped: plait-unix is not installed (pip install plait-unix)"
+    )
+    assert lines[2] == "later      skipped: this plait has no later step yet"
+    assert lines[3].startswith("demo complete: 0 of 2 steps ran")
