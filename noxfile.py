@@ -264,6 +264,7 @@ def docs(session: nox.Session) -> None:
         workspace.by_name(DISTS, "plait").requirement(),
         "sphinx",
         "myst-parser",
+        "furo",
         "towncrier",
     )
     # The changelog page shows the unreleased fragments too; the first line
@@ -278,6 +279,22 @@ def docs(session: nox.Session) -> None:
     session.run(
         "sphinx-build", "-W", "--keep-going", "-n", "-b", "html", "docs", "docs/_build"
     )
+    # Every internal link and image of the built site leads somewhere.
+    session.run("python", "tools/check_site.py", "docs/_build")
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def docs_browser(session: nox.Session) -> None:
+    """The built site opened in headless Chromium: every page loads, its code
+    blocks are laid out and highlighted, its images load. Needs the Debian
+    package chromium (apt-get install chromium); run after ``docs``. Not part
+    of ``./run tests``: installing a browser would cost CI minutes."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        session.error("chromium is not installed: apt-get install chromium")
+    if not (ROOT / "docs" / "_build" / "index.html").exists():
+        session.error("no built site: run ./run -s docs first")
+    session.run("python", "tools/check_site.py", "docs/_build", "--browser", chromium)
 
 
 @nox.session(python=DEFAULT_PYTHON)
@@ -307,5 +324,31 @@ def bench(session: nox.Session) -> None:
         "twisted",
         "uvloop",
         "pyinstrument",
+        "matplotlib",
     )
-    session.run("python", str(ROOT / "benchmarks" / "run.py"), *session.posargs)
+    # The results, charts and table of the performance page come from this
+    # run; commit them when they come from a quiet machine.
+    results = ROOT / "docs" / "performance" / "results.json"
+    session.run(
+        "python",
+        str(ROOT / "benchmarks" / "run.py"),
+        "--json",
+        str(results),
+        *session.posargs,
+    )
+    session.run(
+        "python",
+        str(ROOT / "benchmarks" / "charts.py"),
+        str(results),
+        str(results.parent),
+    )
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def release(session: nox.Session) -> None:
+    """Release X.Y.Z: ``nox -s release -- X.Y.Z [--publish]`` (a dry run in a
+    throw-away clone unless --publish); docs/release.md has the steps."""
+    if not session.posargs or session.posargs[0].startswith("-"):
+        session.error("usage: nox -s release -- X.Y.Z [--publish]")
+    _install(session, "tomlkit", "towncrier", "twine", "uv", "pytest", "pytest-timeout")
+    session.run("python", "tools/release.py", str(ROOT), *session.posargs)

@@ -108,7 +108,7 @@ def test_system_exit_from_coroutine_is_kept(quiet_reactor: Reactor) -> None:
 
 
 def test_early_stop_cancels_main(quiet_reactor: Reactor) -> None:
-    """Stopping the reactor first cancels main, whose finally runs; status 1."""
+    """Stopping the reactor first cancels main, whose finally runs; status 0."""
     cleaned: list[bool] = []
 
     async def main(reactor: Reactor) -> None:
@@ -226,3 +226,46 @@ def test_injected_reactor_is_left_open() -> None:
         assert closes == []
     finally:
         reactor.close()
+
+
+_SIGNALLED_PROGRAM = """
+import sys
+from plait.core import Deferred, Reactor, react
+
+async def main(reactor):
+    # react calls main once the loop runs: a signal from now on is a stop.
+    print("ready", flush=True)
+    try:
+        await Deferred()
+    finally:
+        print("cleaned up", flush=True)
+
+react(main, reactor=Reactor(extensions=[]))
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_signal_to_a_react_program_exits_zero_quietly(signum: int) -> None:
+    """A real react() program stopped by SIGINT or SIGTERM runs its finally
+    blocks, prints nothing on stderr and exits 0."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", _SIGNALLED_PROGRAM],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == b"ready\n"
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0
+    assert out == b"cleaned up\n"
+    assert err == b""

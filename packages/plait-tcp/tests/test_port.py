@@ -263,3 +263,25 @@ def test_reactor_shutdown_closes_ports_and_connections(reactor: Any) -> None:
     assert not serverProtocol.transport.connected
     assert len(lost) == 1 and lost[0].check(ConnectionLost)
     assert reactor.getReaders() == [] and reactor.getWriters() == []
+
+
+@pytest.mark.skipif(
+    not hasattr(socket, "SO_REUSEPORT"), reason="this system has no SO_REUSEPORT"
+)
+def test_reuse_port_lets_two_ports_share_a_number(reactor: Any) -> None:
+    """Two ports with reusePort=True listen on the same port number; without
+    it the second one is refused."""
+    first = Port(0, Counting(), interface="127.0.0.1", reactor=reactor, reusePort=True)
+    first.startListening()
+    number = first.getHost().port
+    assert first.getHandle().getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
+    second = Port(
+        number, Counting(), interface="127.0.0.1", reactor=reactor, reusePort=True
+    )
+    second.startListening()
+    assert second.getHost().port == number
+    third = Port(number, Counting(), interface="127.0.0.1", reactor=reactor)
+    with pytest.raises(CannotListenError):
+        third.startListening()
+    first.stopListening()
+    second.stopListening()

@@ -1,5 +1,9 @@
 """Run a program's main function on a reactor, then exit the process.
 
+``main`` is called from inside the running reactor, after it has taken
+over SIGINT and SIGTERM: a program that prints "ready" in ``main`` can be
+stopped by a signal from that moment on.
+
 How the exit status is chosen:
 
 - ``main`` succeeds: 0.
@@ -14,13 +18,16 @@ How the exit status is chosen:
   where it waits and its ``except``/``finally`` blocks run.  A coroutine
   that handles the cancellation and returns without awaiting again ends
   with its own outcome (0 when it returns normally).  Otherwise the status
-  is :data:`STOPPED_EARLY` (1), with a one-line warning logged and no
-  traceback; work the coroutine awaits after the cancellation is not
+  is :data:`STOPPED_EARLY` (0) and nothing is printed: an operator who
+  stops a server with Ctrl-C or SIGTERM asked for exactly that, so it is
+  not an error.  Work the coroutine awaits after the cancellation is not
   waited for, since a cancelled Deferred fails at once.  A crashed reactor
   (``crash()``) leaves ``main`` unfinished and gives the same status.
 
 The reactor cannot tell which signal stopped it, so no attempt is made to
-mimic the shell's 128 + signal number.
+mimic the shell's 128 + signal number.  A program that wants another
+status for an early stop catches ``CancelledError`` in ``main`` and raises
+``SystemExit`` with it.
 """
 
 from __future__ import annotations
@@ -42,8 +49,9 @@ __all__ = ["STOPPED_EARLY", "react"]
 
 log = logging.getLogger("plait.core")
 
-#: Exit status when the reactor stopped before ``main`` finished.
-STOPPED_EARLY = 1
+#: Exit status when the reactor stopped before ``main`` finished: a stop
+#: asked for (a signal, ``reactor.stop()``) is a normal end of the program.
+STOPPED_EARLY = 0
 
 
 class _Run:
@@ -78,7 +86,7 @@ def _statusFor(run: _Run, result: object) -> str | int | None:
     if isinstance(error, SystemExit):
         return error.code
     if run.cancelling and isinstance(error, CancelledError):
-        log.warning("The reactor stopped before main() finished")
+        log.debug("The reactor stopped before main() finished")
         return STOPPED_EARLY
     log.error("main() failed", exc_info=error)
     return 1
@@ -90,12 +98,14 @@ def react(
     *,
     reactor: Reactor | None = None,
 ) -> NoReturn:
-    """Call ``main(reactor, *argv)``, run the reactor until it is done, exit.
+    """Run the reactor, call ``main(reactor, *argv)`` in it, exit when done.
 
-    *main* may return a Deferred, a coroutine (run with ``ensureDeferred``)
-    or a plain value.  Once that result is in, the reactor is stopped and
-    the process exits through ``sys.exit`` with the status described in
-    this module's documentation.
+    *main* is called once the reactor runs (so a signal that arrives while
+    it starts is already handled as a clean stop).  It may return a
+    Deferred, a coroutine (run with ``ensureDeferred``) or a plain value.
+    Once that result is in, the reactor is stopped and the process exits
+    through ``sys.exit`` with the status described in this module's
+    documentation.
 
     :param reactor: the reactor to use; by default a new ``Reactor()`` is
         built (with the installed extensions) and closed before exiting.
@@ -106,8 +116,15 @@ def react(
     if reactor is None:
         reactor = Reactor()
     run = _Run()
+    started: list[Deferred[Any]] = []
     try:
-        outcome = _startMain(main, reactor, argv)
+
+        def begin() -> None:
+            # main runs once the reactor runs, so that SIGINT and SIGTERM
+            # already stop it cleanly while main does its first steps.
+            outcome = _startMain(main, reactor, argv)
+            started.append(outcome)
+            outcome.addBoth(finished)
 
         def finished(result: object) -> None:
             run.finished = True
@@ -121,21 +138,21 @@ def react(
                 pass  # stopping already: that is what brought us here
 
         def beforeShutdown() -> Deferred[Any] | None:
-            if run.finished:
+            if run.finished or not started:
                 return None
             # Someone else stopped the reactor: tell main.  Returning the
             # Deferred makes shutdown wait in the one case where cancelling
             # does not settle it at once (it is chained to another
             # Deferred, which is cancelled in turn).
             run.cancelling = True
-            outcome.cancel()
-            return outcome
+            started[0].cancel()
+            return started[0]
 
         reactor.addSystemEventTrigger("before", "shutdown", beforeShutdown)
-        outcome.addBoth(finished)
+        reactor.callWhenRunning(begin)
         reactor.run()
         if not run.finished:
-            log.warning("The reactor stopped before main() finished")
+            log.debug("The reactor stopped before main() finished")
     finally:
         if owned:
             reactor.close()

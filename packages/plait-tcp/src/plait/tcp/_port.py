@@ -71,6 +71,9 @@ class Port:
     """Listens on ``interface:port`` and serves ``factory``'s protocols.
 
     ``port`` 0 lets the kernel pick a free port (see ``getHost``).
+    ``reusePort=True`` sets SO_REUSEPORT where the system has it, so that
+    several processes can each listen on the same port and the kernel
+    spreads the connections among them.
     """
 
     transport = Server
@@ -82,6 +85,8 @@ class Port:
         backlog: int = 50,
         interface: str | bytes = "",
         reactor: Any = None,
+        *,
+        reusePort: bool = False,
     ) -> None:
         if not isinstance(port, int) or isinstance(port, bool):
             raise TypeError(f"port must be an int, not {port!r}")
@@ -94,6 +99,7 @@ class Port:
             interface = bytes(interface).decode("ascii")
         self.interface = interface
         self.reactor = reactor
+        self.reusePort = reusePort
         self.family = familyForInterface(interface)
         self.socket: socket.socket | None = None
         self.state = PortState.NEW
@@ -127,7 +133,11 @@ class Port:
 
     def _bind(self) -> socket.socket:
         sock = bindInet(
-            socket.SOCK_STREAM, self.interface, self.port, reuseAddress=True
+            socket.SOCK_STREAM,
+            self.interface,
+            self.port,
+            reuseAddress=True,
+            reusePort=self.reusePort,
         )
         try:
             sock.listen(self.backlog)

@@ -1,165 +1,127 @@
-"""``plait demo``: what is installed, then verified TCP, TLS and UDP echo on
-loopback."""
+"""``plait demo``: every installed distribution at work on loopback.
+
+Each step prints one line: its name, what it did, how long it took.  On a
+terminal a progress line shows the step that is running and its time so
+far, redrawn in place; anywhere else (a pipe, a file, CI) only the final
+lines are written.  A step whose distribution is missing prints a
+"skipped" line with the install command instead.
+"""
 
 from __future__ import annotations
 
-import importlib.metadata
+import importlib
+import importlib.util
+import sys
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TextIO
 
-from plait.core import (
-    Deferred,
-    Reactor,
-    connectProtocol,
-    describeReactor,
-    gatherResults,
-)
-from plait.errors import SSLError
-from plait.tcp import (
-    TCP4ClientEndpoint,
-    TCP4ServerEndpoint,
-    TLSClientEndpoint,
-    TLSServerEndpoint,
-    optionsForClientTLS,
-    optionsForServerTLS,
-)
-from plait.udp import DatagramProtocol
+from plait.core import LoopingCall
 
-from ._certs import makeDemoCertificates
-from ._echo import EchoChecker, echoFactory
+from ._info import installLine, version
+from ._steps import STEPS, DemoSettings, DemoStep
 
-Say = Callable[[str], None]
+__all__ = ["Progress", "runDemo", "stepAvailable"]
+
+#: Width of the step-name column.
+NAME_WIDTH = 10
 
 
-def installedDistributions() -> list[tuple[str, str]]:
-    """(name, version) of every installed plait distribution, sorted."""
-    found = {}
-    for dist in importlib.metadata.distributions():
-        name = dist.metadata["Name"]
-        if name and (name == "plait" or name.startswith("plait-")):
-            found[name] = dist.version
-    return sorted(found.items())
-
-
-def describe(reactor: Reactor, say: Say) -> None:
-    """Print the installed distributions and what the reactor provides."""
-    say("installed distributions:")
-    for name, version in installedDistributions():
-        say(f"  {name} {version}")
-    say(f"reactor poller: {reactor.pollerName}")
-    say("the reactor provides:")
-    for name in describeReactor(reactor):
-        say(f"  {name}")
-
-
-async def tcpEcho(reactor: Reactor, say: Say, connections: int, messages: int) -> None:
-    """Echo ``messages`` KiB over each of ``connections`` TCP connections."""
-    port = await TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(
-        echoFactory()
-    )
-    host = port.getHost()
+def stepAvailable(step: DemoStep) -> bool:
+    """Whether the distribution *step* needs is installed."""
     try:
-        started = time.perf_counter()
-        checkers = [EchoChecker(messages, 1024, seed=i) for i in range(connections)]
-        endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", host.port)
-        for checker in checkers:
-            await connectProtocol(endpoint, checker)
-        total = sum(await gatherResults([c.done for c in checkers]))
-        elapsed = time.perf_counter() - started
-    finally:
-        await port.stopListening()
-    say(
-        f"tcp echo on {host.host}:{host.port}: {connections} connections, "
-        f"{total:,} bytes echoed and verified in {elapsed * 1000:.1f} ms"
-    )
+        return importlib.util.find_spec(step.importName) is not None
+    except ModuleNotFoundError:
+        return False
 
 
-async def tlsEcho(reactor: Reactor, say: Say) -> None:
-    """Verified TLS echo with a fresh CA; then a client that must refuse it."""
-    certs = makeDemoCertificates("localhost")
-    server = optionsForServerTLS(
-        certs.serverCertificate, certs.serverKey, acceptableProtocols=[b"demo/1"]
-    )
-    port = await TLSServerEndpoint(
-        TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1"), server
-    ).listen(echoFactory())
-    number = port.getHost().port
-    try:
-        client = optionsForClientTLS(
-            "localhost", trustRoot=certs.caCertificate, acceptableProtocols=[b"demo/1"]
-        )
-        tcp = TCP4ClientEndpoint(reactor, "127.0.0.1", number)
-        checker = EchoChecker(64, 1024)
-        await connectProtocol(TLSClientEndpoint(tcp, client), checker)
-        transport: Any = checker.transport
-        version, alpn = transport.tlsVersion, transport.negotiatedProtocol
-        await checker.done
-        say(
-            f"tls echo: {checker.received:,} bytes verified over {version}, "
-            f"ALPN {alpn.decode() if alpn else 'none'}, "
-            "server certificate checked for 'localhost'"
-        )
-        wrong = optionsForClientTLS("plait.invalid", trustRoot=certs.caCertificate)
-        refused = EchoChecker(1, 16)
-        try:
-            await connectProtocol(TLSClientEndpoint(tcp, wrong), refused)
-            await refused.done
-        except SSLError as e:
-            say(f"tls with the wrong hostname is refused: {e}")
-        else:
-            raise RuntimeError("a client expecting another hostname was not refused")
-    finally:
-        await port.stopListening()
+class Progress:
+    """Writes the result lines; on a terminal, also a live status line."""
+
+    def __init__(self, reactor: Any, out: TextIO, live: bool) -> None:
+        self.reactor = reactor
+        self.out = out
+        self.live = live
+        self._status = ""
+        self._started = 0.0
+        self._ticker: LoopingCall | None = None
+
+    def _draw(self) -> None:
+        elapsed = time.perf_counter() - self._started
+        self.out.write(f"\r\x1b[2K{self._status} … {elapsed:.1f} s")
+        self.out.flush()
+
+    def start(self, index: int, total: int, name: str) -> None:
+        """A step begins."""
+        if not self.live:
+            return
+        self._status = f"[{index}/{total}] {name}"
+        self._started = time.perf_counter()
+        self._ticker = LoopingCall(self._draw)
+        self._ticker.clock = self.reactor
+        self._ticker.start(0.1)
+
+    def line(self, text: str) -> None:
+        """A result line, replacing the status line on a terminal."""
+        if self._ticker is not None:
+            if self._ticker.running:
+                self._ticker.stop()
+            self._ticker = None
+        if self.live:
+            self.out.write("\r\x1b[2K")
+        self.out.write(text + "\n")
+        self.out.flush()
 
 
-class _UDPEcho(DatagramProtocol):
-    def datagramReceived(self, datagram: bytes, addr: Any) -> None:
-        self.transport.write(datagram, addr)
-
-
-class _UDPChecker(DatagramProtocol):
-    """Sends numbered datagrams to one peer; fires ``done`` once all came back."""
-
-    def __init__(self, peer: tuple[str, int], count: int) -> None:
-        self.peer = peer
-        self.expected = {b"datagram %d" % n for n in range(count)}
-        self.done: Deferred[int] = Deferred()
-
-    def startProtocol(self) -> None:
-        self.transport.connect(*self.peer)
-        for datagram in sorted(self.expected):
-            self.transport.write(datagram)
-
-    def datagramReceived(self, datagram: bytes, addr: Any) -> None:
-        self.expected.discard(datagram)
-        if not self.expected and not self.done.called:
-            self.done.callback(len(datagram))
-
-
-async def udpEcho(reactor: Reactor, say: Say, count: int) -> None:
-    """``count`` datagrams to a UDP echo port and back, each one checked."""
-    server = reactor.listenUDP(0, _UDPEcho(), interface="127.0.0.1")
-    host = server.getHost()
-    checker = _UDPChecker((host.host, host.port), count)
-    client = reactor.listenUDP(0, checker, interface="127.0.0.1")
-    timeout = reactor.callLater(5, checker.done.cancel)
-    try:
-        await checker.done
-    finally:
-        if timeout.active():
-            timeout.cancel()
-        await client.stopListening()
-        await server.stopListening()
-    say(f"udp echo on {host.host}:{host.port}: {count} datagrams sent back and checked")
+def _format(name: str, text: str, seconds: float | None = None) -> str:
+    timing = "" if seconds is None else f" ({seconds * 1000:.1f} ms)"
+    return f"{name:<{NAME_WIDTH}} {text}{timing}"
 
 
 async def runDemo(
-    reactor: Reactor, say: Say = print, connections: int = 10, messages: int = 100
-) -> None:
-    """The whole demo, on a running reactor."""
-    describe(reactor, say)
-    await tcpEcho(reactor, say, connections, messages)
-    await tlsEcho(reactor, say)
-    await udpEcho(reactor, say, messages)
-    say("demo complete")
+    reactor: Any,
+    settings: DemoSettings,
+    out: TextIO | None = None,
+    live: bool | None = None,
+    steps: Iterable[DemoStep] = STEPS,
+    available: Callable[[DemoStep], bool] = stepAvailable,
+) -> int:
+    """Run every step in order; the number of steps that ran.
+
+    A failing step stops the demo with its error: the demo exists to show
+    that everything works, so a failure must not pass unnoticed.
+    """
+    stream = sys.stdout if out is None else out
+    progress = Progress(reactor, stream, stream.isatty() if live is None else live)
+    chosen = list(steps)
+    progress.line(f"plait {version()} demo: {len(chosen)} steps on loopback")
+    ran = 0
+    began = time.perf_counter()
+    for index, step in enumerate(chosen, 1):
+        if not available(step):
+            progress.line(
+                _format(
+                    step.name,
+                    f"skipped: {step.distribution} is not installed"
+                    f" ({installLine(step.distribution)})",
+                )
+            )
+            continue
+        if importlib.util.find_spec(step.module) is None:
+            progress.line(
+                _format(step.name, f"skipped: this plait has no {step.name} step yet")
+            )
+            continue
+        module = importlib.import_module(step.module)
+        progress.start(index, len(chosen), step.name)
+        started = time.perf_counter()
+        try:
+            text = await module.run(reactor, settings)
+        except BaseException:
+            progress.line(_format(step.name, "failed"))
+            raise
+        progress.line(_format(step.name, text, time.perf_counter() - started))
+        ran += 1
+    total = time.perf_counter() - began
+    progress.line(f"demo complete: {ran} of {len(chosen)} steps ran in {total:.2f} s")
+    return ran

@@ -1,56 +1,78 @@
-"""The two protocols of the demo: an echo server and a checking client."""
+"""``plait echo``: an echo server on any number of server endpoints."""
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Sequence
 from typing import Any
 
-from plait.core import Deferred, Factory, Protocol
+from zope.interface import implementer
+
+from plait.core import Deferred, Factory, Protocol, serverFromString
+from plait.errors import CancelledError, PlaitError
+from plait.interfaces import IHalfCloseableProtocol
+
+from ._console import CommandError, addressText, say
+
+__all__ = ["Echo", "echoFactory", "serveEcho"]
 
 
+@implementer(IHalfCloseableProtocol)
 class Echo(Protocol):
-    """Writes back every byte it receives."""
+    """Writes back every byte it receives; when the client has finished
+    sending, the echo is finished too and the connection closes once
+    everything is written back."""
 
     def dataReceived(self, data: bytes) -> None:
         assert self.transport is not None
         self.transport.write(data)
 
+    def readConnectionLost(self) -> None:
+        assert self.transport is not None
+        self.transport.loseConnection()
+
+    def writeConnectionLost(self) -> None:
+        """Never asked for by the echo itself."""
+
 
 def echoFactory() -> Factory:
+    """A factory of :class:`Echo` protocols."""
     return Factory.forProtocol(Echo)
 
 
-class EchoChecker(Protocol):
-    """Sends ``messages`` payloads of ``size`` bytes, then checks the echo.
+async def listenAll(
+    reactor: Any, descriptions: Sequence[str], factory: Any
+) -> list[tuple[str, Any]]:
+    """Listen on every description; on the first failure, close the others.
 
-    ``done`` fires with the number of bytes echoed once all of them came
-    back, or fails if the echo differs or the connection drops early.
+    :raises CommandError: naming the description that failed and why.
     """
+    ports: list[tuple[str, Any]] = []
+    try:
+        for description in descriptions:
+            try:
+                endpoint = serverFromString(reactor, description)
+                listening = await endpoint.listen(factory)
+            except CancelledError:
+                raise
+            except (ValueError, TypeError, OSError, PlaitError) as e:
+                raise CommandError(f"{description}: {e}") from e
+            ports.append((description, listening))
+    except BaseException:
+        for _, listening in ports:
+            listening.stopListening()
+        raise
+    return ports
 
-    def __init__(self, messages: int, size: int, seed: int = 0) -> None:
-        self.payload = bytes((seed + i) % 251 for i in range(size))
-        self.messages = messages
-        self.expected = messages * size
-        self.received = 0
-        self._digest = hashlib.sha256()
-        self.done: Deferred[int] = Deferred()
 
-    def connectionMade(self) -> None:
-        assert self.transport is not None
-        self.transport.writeSequence([self.payload] * self.messages)
-
-    def dataReceived(self, data: bytes) -> None:
-        self.received += len(data)
-        self._digest.update(data)
-        if self.received >= self.expected and not self.done.called:
-            wanted = hashlib.sha256(self.payload * self.messages).digest()
-            if self.received == self.expected and self._digest.digest() == wanted:
-                self.done.callback(self.received)
-            else:
-                self.done.errback(ValueError("the echo differs from what was sent"))
-            assert self.transport is not None
-            self.transport.loseConnection()
-
-    def connectionLost(self, reason: Any) -> None:
-        if not self.done.called:
-            self.done.errback(reason)
+async def serveEcho(reactor: Any, descriptions: Sequence[str]) -> None:
+    """Echo on every endpoint until the reactor is stopped."""
+    ports = await listenAll(reactor, descriptions, echoFactory())
+    for description, listening in ports:
+        say(f"echoing on {description} ({addressText(listening.getHost())})")
+    say("Ctrl-C stops")
+    try:
+        forever: Deferred[None] = Deferred()
+        await forever
+    finally:
+        for _, listening in ports:
+            listening.stopListening()
