@@ -62,6 +62,7 @@ from ._resolver import ThreadedResolver as ThreadedResolver
 # -- stream transports shared by the transport distributions
 from ._stream import StreamState as StreamState
 from ._stream import StreamTransport as StreamTransport
+from ._streamlife import connectionErrorFor as connectionErrorFor
 from ._task import Clock as Clock
 from ._task import LoopingCall as LoopingCall
 from ._task import deferLater as deferLater
@@ -110,6 +111,7 @@ __all__: list[str] = [
     "clientFromString",
     "connectErrorFor",
     "connectProtocol",
+    "connectionErrorFor",
     "createPoller",
     "deferLater",
     "deferToThread",
