@@ -234,7 +234,7 @@ def noDescriptorsLeft() -> Iterator[None]:
     resource.setrlimit(resource.RLIMIT_NOFILE, (opened + 32, hard))
     fillers: list[int] = []
     try:
-        with pytest.raises(OSError) as full:  # noqa: PT012  # fill up to the limit
+        with pytest.raises(OSError) as full:  # fill up to the limit
             while True:
                 fillers.append(os.open(os.devnull, os.O_RDONLY))
         assert full.value.errno == errno.EMFILE
@@ -351,7 +351,6 @@ class SlowReader(Protocol):
         self.done = True
 
 
-@pytest.mark.slow
 def test_64_mib_through_a_slow_reader(reactor: Any, spin: Any, sockdir: Path) -> None:
     """64 MiB from a producer reach a reader that keeps pausing, intact."""
     total = 64 * 1024 * 1024

@@ -148,10 +148,16 @@ class DatagramPort:
         """Whether ``addr``, given to ``write`` on a connected port, is the peer."""
         return bool(addr == self._peer)
 
-    def _sendErrorFor(self, err: OSError) -> Exception:
+    def _sendErrorFor(self, err: OSError) -> Exception | None:
         """The error ``write`` raises for a failed send (``err`` itself by
-        default)."""
+        default); None when the family dealt with it and the datagram is
+        dropped."""
         return err
+
+    def _renew(self, err: OSError) -> bool:
+        """Whether the family repaired what made a send fail, so that it is
+        worth trying once more (False by default)."""
+        return False
 
     def _released(self) -> None:
         """Runs once the socket is closed (nothing by default)."""
@@ -347,6 +353,7 @@ class DatagramPort:
         sock = self.socket
         if sock is None:
             return True  # closed meanwhile: nowhere to send
+        renewed = False
         while True:
             try:
                 if target is None:
@@ -364,7 +371,12 @@ class DatagramPort:
                     raise MessageLengthError(
                         f"{len(data)} bytes do not fit in one datagram"
                     ) from e
-                raise self._sendErrorFor(e) from e
+                if not renewed and self._renew(e):
+                    renewed = True
+                    continue
+                error = self._sendErrorFor(e)
+                if error is not None:
+                    raise error from e
             return True
 
     def _refused(self, err: OSError) -> None:

@@ -40,6 +40,7 @@ from ._port import bindUNIX, checkMode, forgetPath
 __all__ = ["ConnectedPort", "Port"]
 
 _NO_SOCKET = frozenset({errno.ENOENT, errno.ENOTDIR})
+_PEER_GONE = frozenset({errno.ENOTCONN, errno.ECONNRESET})
 
 
 class _NotConnected(Exception):
@@ -113,7 +114,7 @@ class Port(DatagramPort):
         known[addr] = sockaddr
         return sockaddr
 
-    def _sendErrorFor(self, err: OSError) -> Exception:
+    def _sendErrorFor(self, err: OSError) -> Exception | None:
         return _sendError("the destination", err)
 
     def _refused(self, err: OSError) -> None:
@@ -176,6 +177,24 @@ class ConnectedPort(Port):
             raise _NotConnected(_sendError(self.peer, e)) from e
         self._peer = self.peer
         return sock
+
+    def _renew(self, err: OSError) -> bool:
+        # The peer's socket closed and the kernel dropped the association.
+        # Renew it if a socket is at the path again: the port keeps working
+        # once its peer is back.
+        if err.errno not in _PEER_GONE:
+            return False
+        try:
+            self.getHandle().connect(self.peer)
+        except OSError:
+            return False
+        return True
+
+    def _sendErrorFor(self, err: OSError) -> Exception | None:
+        if err.errno in _PEER_GONE:
+            self._refused(err)  # nobody there yet; this datagram is dropped
+            return None
+        return super()._sendErrorFor(err)
 
     def _tellFailed(self, reason: Failure) -> None:
         try:

@@ -14,7 +14,8 @@ from zope.interface.interface import InterfaceClass
 from plait.interfaces import IReactorUNIX, IReactorUNIXDatagram
 
 from ._connector import Connector
-from ._datagram import ConnectedPort, Port as DatagramPort
+from ._datagram import ConnectedPort
+from ._datagram import Port as DatagramPort
 from ._paths import Path
 from ._port import Port
 

@@ -31,4 +31,3 @@ class IFileDescriptorReceiver(Interface):
     def fileDescriptorReceived(descriptor: int) -> None:
         """``descriptor`` arrived, ahead of the bytes it travelled with; it
         is the protocol's now, to use and to close."""
-

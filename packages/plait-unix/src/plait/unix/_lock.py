@@ -66,8 +66,7 @@ def takeLock(address: Path) -> Path:
     """
     lockPath = lockPathFor(address)
     pid = os.getpid()
-    suffix = f".{pid}.tmp"
-    temporary = lockPath + (suffix.encode() if isinstance(lockPath, bytes) else suffix)
+    temporary = os.fsencode(lockPath) + f".{pid}.tmp".encode()
     try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except OSError as e:

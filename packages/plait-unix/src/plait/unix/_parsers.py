@@ -71,7 +71,9 @@ def _mode(value: object) -> int:
     try:
         mode = int(text, 8)
     except ValueError:
-        raise ValueError(f"unix: mode must be octal such as 660, not {value!r}") from None
+        raise ValueError(
+            f"unix: mode must be octal such as 660, not {value!r}"
+        ) from None
     if mode > 0o7777:
         raise ValueError(f"unix: mode {value!r} is not a permission mask")
     return mode

@@ -6,16 +6,20 @@ Facts that shaped this module:
 - A descriptor travels as ``SCM_RIGHTS`` ancillary data attached to at
   least one byte of the stream. ``sendFileDescriptor`` ties it to the next
   byte written after the call: the bytes queued before go out first, then
-  one ``sendmsg`` carries the descriptor with the bytes that follow. The
-  transport keeps a duplicate, so the caller may close its own at once;
-  the duplicate is closed once sent, or when the connection ends first.
+  one ``sendmsg`` carries the descriptor with exactly that one byte, then
+  the rest follows. The transport keeps a duplicate, so the caller may
+  close its own at once; the duplicate is closed once sent, or when the
+  connection ends first.
 - While descriptors wait, ``write``/``doWrite`` of this instance are
   replaced by ones that respect those ties; without them the shared stream
   transport's write path runs unchanged.
-- The receiving kernel never merges a message carrying descriptors with
-  the bytes after it, so each descriptor reaches the protocol
-  (``fileDescriptorReceived``) just before the bytes that carried it
-  (``dataReceived``), in the order they were sent.
+- A receiving kernel may join the bytes before a message that carries
+  descriptors into the same read, but it stops the read right after that
+  message. With one-byte messages (plait's, and other engines' that pass
+  one descriptor per byte) the descriptors' byte is the last of the read:
+  the protocol hears the bytes before it, then the descriptors, then that
+  byte. From a peer that attaches descriptors to longer messages they
+  still arrive in order, just before the read's last byte.
 - A protocol that does not provide :class:`IFileDescriptorReceiver` reads
   with plain ``recv``; the kernel then closes any descriptor that was
   sent, so none lands in this process.
@@ -78,7 +82,7 @@ class UNIXTransport(StreamTransport):
         self._fds: deque[tuple[int, int]] = deque()
         self._sentSince = 0
         if IFileDescriptorReceiver.providedBy(protocol):
-            self._recv = self._recvWithDescriptors  # type: ignore[method-assign]
+            self._recv = self._recvWithDescriptors
 
     def getPeer(self) -> UNIXAddress:
         """The remote end's address (``UNIXAddress(None)`` when unnamed)."""
@@ -167,9 +171,7 @@ class UNIXTransport(StreamTransport):
             if not buffer.size:
                 return
             group = [fd for at, fd in fds if at == offset][:MAX_FDS]
-            following = next((at for at, _ in fds if at != offset), None)
-            limit = buffer.size if following is None else following - offset
-            chunks = buffer.peek(limit)
+            chunks = buffer.peek(1)
             ancillary = [
                 (socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", group))
             ]
@@ -195,24 +197,31 @@ class UNIXTransport(StreamTransport):
 
     # -- receiving descriptors --------------------------------------------
 
-    def _recvWithDescriptors(self, size: int) -> bytes:
-        data, ancillary, flags, _ = self.socket.recvmsg(size, _ANCILLARY)
+    def _recvWithDescriptors(self, size: int, flags: int = 0) -> bytes:
+        data, ancillary, got, _ = self.socket.recvmsg(size, _ANCILLARY, flags)
         fds = _descriptorsIn(ancillary)
-        if flags & socket.MSG_CTRUNC:
+        if got & socket.MSG_CTRUNC:
             log.warning(
                 "%s: more descriptors arrived than fit; the kernel closed the rest",
                 self.logPrefix(),
             )
-        for index, fd in enumerate(fds):
-            try:
-                self.protocol.fileDescriptorReceived(fd)
-            except Exception as e:
-                for left in fds[index + 1 :]:
-                    os.close(left)
-                self._protocolFailed(e)
-                # The transport is closed now; the read ends quietly.
-                raise BlockingIOError from e
-        return data  # type: ignore[no-any-return]
+        if not fds:
+            return data
+        protocol = self.protocol
+        waiting = deque(fds)
+        try:
+            if len(data) > 1:
+                protocol.dataReceived(data[:-1])
+            while waiting:
+                protocol.fileDescriptorReceived(waiting.popleft())
+        except Exception as e:
+            # Those not handed over yet are ours to close.
+            for left in waiting:
+                os.close(left)
+            self._protocolFailed(e)
+            # The transport is closed now; the read ends quietly.
+            raise BlockingIOError from e
+        return data[-1:]
 
 
 class Server(UNIXTransport):
@@ -236,4 +245,3 @@ class Client(UNIXTransport):
     def _closed(self, reason: Failure) -> None:
         super()._closed(reason)
         self.connector.connectionLost(reason)
-
