@@ -239,10 +239,11 @@ class StreamConnector:
     A family subclass provides ``_target`` (``(family, sockaddr)``, or a
     Deferred of it after a lookup), ``_peerFor`` (the peer's plait
     address), ``_transportFor`` (the started connection's transport),
-    ``getDestination`` and ``_describe``; it may bind or tune the socket in
-    ``_prepare``, map OS errors in ``_connectErrorFor`` and lookup errors
-    in ``_lookupErrorFor``. Its transport calls ``connectionLost`` once the
-    protocol has heard that the connection ended.
+    ``getDestination`` and ``_describe``; it may bind the socket in
+    ``_prepare``, tune the connected one in ``_configure``, map OS errors
+    in ``_connectErrorFor`` and lookup errors in ``_lookupErrorFor``. Its
+    transport calls ``connectionLost`` once the protocol has heard that
+    the connection ended.
     """
 
     transport: Any
@@ -273,6 +274,9 @@ class StreamConnector:
 
     def _prepare(self, sock: socket.socket, family: int) -> None:
         """Set the new socket up before ``connect`` (nothing by default)."""
+
+    def _configure(self, sock: socket.socket) -> None:
+        """Tune the connected socket (nothing by default)."""
 
     def _connectErrorFor(self, err: OSError) -> Exception:
         """The plait error for an OS error of connecting."""
@@ -367,6 +371,7 @@ class StreamConnector:
     ) -> None:
         self._cancelTimer()
         try:
+            self._configure(sock)
             peer = self._peerFor(sock, sockaddr)
             protocol = self.factory.buildProtocol(peer)
         except Exception as e:

@@ -136,8 +136,10 @@ class Connector(StreamConnector):
             err = e if isinstance(e, OSError) else OSError(errno.EINVAL, str(e))
             raise bindErrorFor(err, bindAddress) from e
 
-    def _peerFor(self, sock: socket.socket, sockaddr: Any) -> IPAddress:
+    def _configure(self, sock: socket.socket) -> None:
         enableNoDelay(sock)
+
+    def _peerFor(self, sock: socket.socket, sockaddr: Any) -> IPAddress:
         return addressFor(sockaddr)
 
     def _transportFor(self, sock: socket.socket, protocol: Any, peer: Any) -> Client:

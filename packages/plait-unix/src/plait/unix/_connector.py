@@ -25,7 +25,7 @@ from ._transport import Client
 
 __all__ = ["Connector"]
 
-_NO_SOCKET = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EPERM})
+_NO_SOCKET = frozenset({errno.ENOENT, errno.ENOTDIR})
 
 
 class Connector(StreamConnector):
