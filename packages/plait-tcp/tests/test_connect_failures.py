@@ -207,3 +207,27 @@ def test_lookup_failure_leaves_the_connector_ready_to_retry(
     connector.disconnect()
     r.iterate(0)
     listener.stopListening()
+
+
+def test_tls_connector_failure_goes_through_the_same_funnel(
+    clocked: tuple[Reactor, list[float]],
+) -> None:
+    """connectSSL out of descriptors reports EMFILE once, on a later turn."""
+    from plait.tcp import optionsForClientTLS, tlsAvailable
+
+    if not tlsAvailable():
+        pytest.skip("the tls extra of plait-tcp is not installed here")
+    import plait.tcp._tls_factory  # noqa: F401  # loaded now: no descriptor later
+
+    r, now = clocked
+    options = optionsForClientTLS("localhost")
+    factory = Events()
+    with noDescriptorsLeft():
+        connector = r.connectSSL("127.0.0.1", 9, factory, options, timeout=2)
+        assert factory.kinds() == ["started"]
+        r.iterate(0)
+    now[0] += 5
+    r.iterate(0)
+    assert factory.kinds() == ["started", "failed"]
+    assert factory.events[1][1].value.osError == errno.EMFILE
+    assert connector.state is State.DISCONNECTED

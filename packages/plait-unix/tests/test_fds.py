@@ -261,3 +261,65 @@ def test_send_descriptors_to_another_process(
             child.wait()
     assert out.strip() == "file0,file1,file2"
     port.stopListening()
+
+
+COUNTER = textwrap.dedent(
+    """
+    import array, os, socket, sys
+    sock = socket.socket(socket.AF_UNIX)
+    sock.connect(sys.argv[1])
+    count = int(sys.argv[2])
+    seen = 0
+    data = b""
+    while len(data) < count:
+        chunk, anc, flags, _ = sock.recvmsg(4096, socket.CMSG_SPACE(4 * 16))
+        if not chunk:
+            break
+        data += chunk
+        for level, kind, payload in anc:
+            fds = array.array("i")
+            fds.frombytes(payload)
+            for fd in fds:
+                assert os.read(fd, 8) == b"ok"
+                os.close(fd)
+                seen += 1
+    print(seen)
+    """
+)
+
+
+def test_a_thousand_descriptors_to_a_child_leave_none_behind(
+    reactor: Any, spin: Any, sockdir: Path
+) -> None:
+    """Sending 1,000 descriptors to another process closes every duplicate
+    the transport made: the count of open descriptors comes back."""
+    count = 1000
+
+    class Sender(Protocol):
+        def connectionMade(self) -> None:
+            for _ in range(count):
+                r, w = os.pipe()
+                os.write(w, b"ok")
+                os.close(w)
+                self.transport.sendFileDescriptor(r)
+                os.close(r)
+                self.transport.write(b"!")
+
+    path = str(sockdir / "s")
+    port = reactor.listenUNIX(path, Factory.forProtocol(Sender))
+    start = openDescriptors()
+    child = subprocess.Popen(
+        [sys.executable, "-c", COUNTER, path, str(count)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        spin(reactor, lambda: child.poll() is not None)
+        out = child.communicate()[0]
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert int(out) == count
+    spin(reactor, lambda: openDescriptors() == start)
+    port.stopListening()
