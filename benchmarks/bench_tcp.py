@@ -19,8 +19,16 @@ numbers compare the server implementations only.
   standard ``ssl`` module issue TLS 1.3 session tickets (so a client can
   resume), Twisted turns resumption off and so does less work per
   handshake.
+- ``tls-handshakes-tickets`` and ``tls-handshakes-notickets``: the same
+  load with one session-ticket policy imposed on every server, so that all
+  do the same cryptographic work: tickets issued (Twisted with
+  ``enableSessionTickets=True``), or none (plait with
+  ``resumption=False``, the standard ``ssl`` module with ``OP_NO_TICKET``
+  and ``num_tickets = 0``).
 
-Each result is the best of ``repeat`` runs (seconds, lower is better). The
+Each result is the best of ``repeat`` rounds (seconds, lower is better);
+every round runs each implementation once, on a fresh server warmed up by
+one uncounted load, so the implementations are interleaved in time. The
 server and the load generator are each kept on a CPU of their own (where
 there are two or more), so that neither waits for the other to be moved.
 Besides the wall time, the server's CPU time in that run is given twice: in
@@ -65,13 +73,20 @@ SIZES = {
     "bulk": 1024 * 1024 * 1024,
     "tls-echo": 150_000,
     "tls-handshakes": 3_000,
+    "tls-handshakes-tickets": 3_000,
+    "tls-handshakes-notickets": 3_000,
 }
 QUICK = {
     "echo": 20_000,
     "bulk": 32 * 1024 * 1024,
     "tls-echo": 8_000,
     "tls-handshakes": 100,
+    "tls-handshakes-tickets": 100,
+    "tls-handshakes-notickets": 100,
 }
+#: The session-ticket policy a handshake benchmark imposes on every server
+#: alike; absent, each server keeps its own default.
+TICKETS = {"tls-handshakes-tickets": True, "tls-handshakes-notickets": False}
 
 BENCHMARKS = tuple(SIZES)
 
@@ -171,7 +186,9 @@ def servePlait(kind: str, size: int, certs: Path) -> None:
     reactor = Reactor()
     factory = Factory.forProtocol(Bulk if kind == "bulk" else Echo)
     if kind.startswith("tls"):
-        options = optionsForServerTLS(certs / "cert.pem", certs / "key.pem")
+        options = optionsForServerTLS(
+            certs / "cert.pem", certs / "key.pem", resumption=TICKETS.get(kind, True)
+        )
         port = reactor.listenSSL(0, factory, options, interface="127.0.0.1")
     else:
         port = reactor.listenTCP(0, factory, interface="127.0.0.1")
@@ -230,7 +247,14 @@ def serveTwisted(kind: str, size: int, certs: Path) -> None:
     if kind.startswith("tls"):
         pem = (certs / "cert.pem").read_text() + (certs / "key.pem").read_text()
         cert: Any = ssl.PrivateCertificate.loadPEM(pem)  # type: ignore[no-untyped-call]  # Twisted's API
-        port = reactor.listenSSL(0, factory, cert.options(), interface="127.0.0.1")
+        options = cert.options()
+        if kind in TICKETS:
+            options = ssl.CertificateOptions(
+                privateKey=cert.privateKey.original,
+                certificate=cert.original,
+                enableSessionTickets=TICKETS[kind],
+            )
+        port = reactor.listenSSL(0, factory, options, interface="127.0.0.1")
     else:
         port = reactor.listenTCP(0, factory, interface="127.0.0.1")
     reactor.callWhenRunning(_announce, port.getHost().port)
@@ -276,6 +300,9 @@ def serveAsyncio(kind: str, size: int, certs: Path, useUvloop: bool) -> None:
     if kind.startswith("tls"):
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(certs / "cert.pem", certs / "key.pem")
+        if TICKETS.get(kind) is False:
+            context.options |= ssl.OP_NO_TICKET
+            context.num_tickets = 0
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
@@ -479,11 +506,15 @@ def runOne(
     repeat: int,
     certs: Path,
     script: str | None = None,
+    warmup: bool = False,
 ) -> tuple[float, tuple[float, float] | None]:
     """Best wall time of ``repeat`` runs of ``kind`` against ``impl``, and the
     server's (user, system) CPU time in that best run (None where it cannot
     be read). ``script`` is the benchmark file whose ``serve`` and ``load``
-    sub-commands run the two sides (this one by default)."""
+    sub-commands run the two sides (this one by default). With ``warmup``
+    one load runs first and is not counted: a server is measured in its
+    steady state (asyncio's first connections, for one, read into freshly
+    mapped 256 KiB buffers until glibc raises its mmap threshold)."""
     me = script or str(Path(__file__).resolve())
     server = subprocess.Popen(
         [sys.executable, me, "serve", impl, kind, str(size), str(certs)],
@@ -495,7 +526,7 @@ def runOne(
         port = _waitForPort(server)
         best: float = float("inf")
         bestCpu: tuple[float, float] | None = None
-        for _ in range(repeat):
+        for round in range(repeat + 1 if warmup else repeat):
             before = _cpuSeconds(server.pid)
             out = subprocess.run(
                 [sys.executable, me, "load", kind, str(port), str(size), str(certs)],
@@ -507,6 +538,8 @@ def runOne(
             ).stdout
             after = _cpuSeconds(server.pid)
             seconds = float(out.split()[-1])
+            if warmup and round == 0:
+                continue
             if seconds < best:
                 best = seconds
                 if before is None or after is None:
@@ -523,6 +556,39 @@ def runOne(
             server.wait()
         if server.stdout is not None:
             server.stdout.close()
+
+
+def interleaved(
+    kind: str,
+    impls: list[str],
+    size: int,
+    repeat: int,
+    certs: Path,
+    script: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[tuple[str, str, float]]:
+    """Rows for ``kind``: ``repeat`` rounds, each running every implementation
+    once (a fresh, warmed-up server each), so that a slow patch of the
+    machine hits all of them alike; the best round of each is kept."""
+    best: dict[str, tuple[float, tuple[float, float] | None]] = {}
+    for _ in range(repeat):
+        for impl in impls:
+            seconds, cpu = runOne(kind, impl, size, 1, certs, script, warmup=True)
+            if impl not in best or seconds < best[impl][0]:
+                best[impl] = (seconds, cpu)
+            if progress is not None:
+                extra = ""
+                if cpu is not None:
+                    extra = f" (server CPU {cpu[0]:.2f} user + {cpu[1]:.2f} system)"
+                progress(f"{kind:15} {impl:8} {seconds:8.3f} s{extra}")
+    out: list[tuple[str, str, float]] = []
+    for impl in impls:
+        seconds, cpu = best[impl]
+        out.append((kind, impl, seconds))
+        if cpu is not None:
+            out.append((f"{kind} (server CPU)", impl, cpu[0] + cpu[1]))
+            out.append((f"{kind} (server user CPU)", impl, cpu[0]))
+    return out
 
 
 def results(
@@ -547,19 +613,10 @@ def results(
         makeCertificates(certs)
         for kind in only:
             impls = TLS_IMPLEMENTATIONS if kind.startswith("tls") else IMPLEMENTATIONS
-            for impl in impls:
-                if not _available(impl):
-                    continue
-                seconds, cpu = runOne(kind, impl, sizes[kind], repeat, certs)
-                out.append((kind, impl, seconds))
-                if cpu is not None:
-                    out.append((f"{kind} (server CPU)", impl, cpu[0] + cpu[1]))
-                    out.append((f"{kind} (server user CPU)", impl, cpu[0]))
-                if progress is not None:
-                    extra = ""
-                    if cpu is not None:
-                        extra = f" (server CPU {cpu[0]:.2f} user + {cpu[1]:.2f} system)"
-                    progress(f"{kind:15} {impl:8} {seconds:8.3f} s{extra}")
+            present = [impl for impl in impls if _available(impl)]
+            out += interleaved(
+                kind, present, sizes[kind], repeat, certs, progress=progress
+            )
     return out
 
 

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench_tcp import IMPLEMENTATIONS, _announce, _available, _loop, runOne, table
+from bench_tcp import IMPLEMENTATIONS, _announce, _available, _loop, interleaved, table
 
 CLIENTS = 4
 WINDOW = 16
@@ -173,16 +173,10 @@ def results(
     me = str(Path(__file__).resolve())
     out: list[tuple[str, str, float]] = []
     with tempfile.TemporaryDirectory(prefix="plait-bench-") as tmp:
-        for impl in IMPLEMENTATIONS:
-            if not _available(impl):
-                continue
-            seconds, cpu = runOne("udp-echo", impl, trips, repeat, Path(tmp), me)
-            out.append(("udp-echo", impl, seconds))
-            if cpu is not None:
-                out.append(("udp-echo (server CPU)", impl, cpu[0] + cpu[1]))
-                out.append(("udp-echo (server user CPU)", impl, cpu[0]))
-            if progress is not None:
-                progress(f"udp-echo {impl:8} {seconds:8.3f} s")
+        present = [impl for impl in IMPLEMENTATIONS if _available(impl)]
+        out += interleaved(
+            "udp-echo", present, trips, repeat, Path(tmp), me, progress=progress
+        )
     return out
 
 

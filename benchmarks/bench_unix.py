@@ -11,10 +11,12 @@ over 10 connections:
 - ``unix-echo-1``: not pipelined, each connection waiting for every answer
   before it sends the next message, 100,000 round trips in all.
 
-The table gives the best wall time of the repeats and the server's CPU
-time in that run, in all and in user space, with ratios other / plait
-(above 1: plait was faster); the progress lines also give round trips per
-second and the server's CPU time per round trip.
+The implementations run interleaved, round by round, each server warmed
+up by an uncounted load first. The table gives the best wall time of the
+rounds and the server's CPU time in that run, in all and in user space,
+with ratios other / plait (above 1: plait was faster); the progress
+lines also give round trips per second and the server's CPU time per
+round trip.
 
 Run: ``python benchmarks/bench_unix.py [--repeat N] [--quick] [--only NAME]``.
 """
@@ -33,7 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench_tcp import _announce, _available, _loop, runOne, table
+from bench_tcp import _announce, _available, _loop, interleaved, table
 
 IMPLEMENTATIONS = ("plait", "twisted", "asyncio", "uvloop")
 MESSAGE = 1024
@@ -178,30 +180,33 @@ def results(
     progress: Callable[[str], None] | None = None,
 ) -> list[tuple[str, str, float]]:
     """(benchmark, implementation, seconds) rows, as bench_tcp gives them,
-    with the server's CPU rows."""
+    with the server's CPU rows; ``repeat`` interleaved rounds, the best of
+    each implementation kept."""
     sizes = QUICK if quick else SIZES
     me = str(Path(__file__).resolve())
     out: list[tuple[str, str, float]] = []
+    present = [impl for impl in IMPLEMENTATIONS if _available(impl)]
     with tempfile.TemporaryDirectory(prefix="plait-bench-") as tmp:
         for kind in only:
             trips = sizes[kind]
-            for impl in IMPLEMENTATIONS:
-                if not _available(impl):
-                    continue
-                seconds, cpu = runOne(kind, impl, trips, repeat, Path(tmp), me)
-                out.append((kind, impl, seconds))
-                extra = ""
-                if cpu is not None:
-                    out.append((f"{kind} (server CPU)", impl, cpu[0] + cpu[1]))
-                    out.append((f"{kind} (server user CPU)", impl, cpu[0]))
-                    perTrip = (cpu[0] + cpu[1]) / trips * 1e6
-                    extra = f", server CPU {perTrip:.2f} us per round trip"
-                if progress is not None:
-                    progress(
-                        f"{kind:12} {impl:8} {seconds:8.3f} s "
-                        f"{trips / seconds:10,.0f} round trips/s{extra}"
-                    )
+            rows = interleaved(kind, present, trips, repeat, Path(tmp), me, progress)
+            out += rows
+            if progress is not None:
+                progress(summary(kind, trips, rows))
     return out
+
+
+def summary(kind: str, trips: int, rows: list[tuple[str, str, float]]) -> str:
+    """Round trips per second and server CPU per round trip, per implementation."""
+    wall = {impl: s for k, impl, s in rows if k == kind}
+    cpu = {impl: s for k, impl, s in rows if k == f"{kind} (server CPU)"}
+    lines = [f"{kind}: {trips:,} round trips"]
+    for impl, seconds in wall.items():
+        line = f"  {impl:8} {trips / seconds:10,.0f} round trips/s"
+        if impl in cpu:
+            line += f", server CPU {cpu[impl] / trips * 1e6:.2f} us per round trip"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:

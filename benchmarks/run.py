@@ -1,7 +1,9 @@
 """Run every benchmark in one process tree and print plait beside the others.
 
 Each ``bench_*.py`` module beside this file offers ``results(repeat)``, a list
-of ``(benchmark, implementation, seconds)``, the best of ``repeat`` runs. The
+of ``(benchmark, implementation, value)``, the best of ``repeat`` runs; a value
+is seconds unless the benchmark's name gives another unit (``bench_memory``
+gives KiB per connection), and lower is always better. The
 table gives, for each benchmark, every implementation's time and its ratio to
 plait's: a ratio above 1 means plait is that many times faster.
 
@@ -25,6 +27,7 @@ MODULES = [
     "bench_threads",
     "bench_tcp",
     "bench_udp",
+    "bench_memory",
     "bench_unix",
 ]
 

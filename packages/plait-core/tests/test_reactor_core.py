@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
@@ -363,6 +364,37 @@ def test_close_releases_descriptors(poller_name: str) -> None:
     r.close()
     r.close()
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_dropped_reactors_release_their_descriptors(poller_name: str) -> None:
+    """50 reactors run, stopped and dropped without close() leave no fd behind."""
+    gc.collect()
+    before = _open_fds()
+    for _ in range(50):
+        r = Reactor(poller=poller_name, extensions=[])
+        r.callLater(0, r.stop)
+        r.run()
+        del r
+    gc.collect()
+    assert _open_fds() == before
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_dropped_reactor_that_never_ran_releases_its_descriptors(
+    poller_name: str,
+) -> None:
+    """A reactor built and dropped without running closes its waker and poller."""
+    gc.collect()
+    before = _open_fds()
+    for _ in range(50):
+        Reactor(poller=poller_name, extensions=[])
+    gc.collect()
+    assert _open_fds() == before
 
 
 def test_close_while_running_is_refused(reactor: Reactor) -> None:

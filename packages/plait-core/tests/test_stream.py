@@ -255,7 +255,57 @@ def test_lose_write_connection_sends_fin_and_keeps_reading(
     runUntil(reactor, lambda: bool(proto.lost))
     assert bytes(proto.data) == b"response"
     assert proto.lost[0].check(ConnectionDone)
-    assert proto.events == ["made", "writeLost", "lost"]
+    assert proto.events == ["made", "writeLost", "readLost", "lost"]
+
+
+def test_peer_fin_after_our_fin_is_told_and_may_close(
+    reactor: Reactor, pair: Any
+) -> None:
+    """After our own FIN, the peer's FIN still reaches readConnectionLost,
+    and a loseConnection() called there ends the connection cleanly."""
+
+    class Answerer(HalfCloser):
+        def readConnectionLost(self) -> None:
+            super().readConnectionLost()
+            self.transport.loseConnection()
+
+    a, b = pair
+    transport, proto = connect(reactor, a, Answerer())
+    transport.loseWriteConnection()
+    runUntil(reactor, lambda: "writeLost" in proto.events)
+    b.shutdown(socket.SHUT_WR)
+    runUntil(reactor, lambda: bool(proto.lost))
+    assert proto.events == ["made", "writeLost", "readLost", "lost"]
+    assert proto.lost[0].check(ConnectionDone)
+
+
+def test_peer_fin_while_our_fin_is_flushing_is_told(
+    reactor: Reactor, pair: Any
+) -> None:
+    """A FIN that arrives while our half-close still waits for the kernel is
+    told to the protocol, and everything written still reaches the peer."""
+    a, b = pair
+    transport, proto = connect(reactor, a, HalfCloser())
+    written = fillKernel(transport, reactor)
+    transport.loseWriteConnection()
+    assert transport.state is StreamState.HALF_CLOSING_WRITE
+    b.shutdown(socket.SHUT_WR)
+    runUntil(reactor, lambda: "readLost" in proto.events)
+    received = bytearray()
+    b.setblocking(False)
+
+    def drain() -> bool:
+        try:
+            received.extend(b.recv(1 << 16))
+        except BlockingIOError:
+            pass
+        return bool(proto.lost)
+
+    runUntil(reactor, drain)
+    assert len(readAll(b)) + len(received) == written
+    assert proto.events[:2] == ["made", "readLost"]
+    assert proto.events[-1] == "lost"
+    assert proto.lost[0].check(ConnectionDone)
 
 
 def test_peer_reset_is_connection_lost(reactor: Reactor, pair: Any) -> None:
@@ -364,6 +414,34 @@ def test_push_producer_paused_above_high_resumed_below_low(
     assert transport.getBufferSize() <= transport._flow.low
     transport.unregisterProducer()
     transport.abortConnection()
+
+
+def test_water_marks_and_producers_are_per_transport(
+    reactor: Reactor, pair: Any
+) -> None:
+    """Water marks set on one transport, and a producer registered on it,
+    leave every other transport's flow control as it was."""
+    a, _ = pair
+    first, _ = connect(reactor, a)
+    c, d = socket.socketpair()
+    try:
+        second, _ = connect(reactor, c)
+        first.setWaterMarks(high=10, low=5)
+        first.registerProducer(PushProducer(), True)
+        assert second.registeredProducer is None
+        producer = PushProducer()
+        second.write(b"z" * 1000)
+        second.registerProducer(producer, True)
+        # Far below the default high mark: not paused, whatever first says.
+        assert producer.calls == []
+        assert first.registeredProducer is not None
+        first.unregisterProducer()
+        second.unregisterProducer()
+        second.abortConnection()
+    finally:
+        c.close()
+        d.close()
+    first.abortConnection()
 
 
 def test_lose_connection_waits_for_the_producer(reactor: Reactor, pair: Any) -> None:

@@ -168,15 +168,35 @@ def test_unix_address_not_equal_to_other_kinds() -> None:
 
 
 def test_hostname_address_fields_and_validation() -> None:
-    """HostnameAddress keeps bytes and a port, and refuses a str host name."""
+    """HostnameAddress keeps bytes and a port, and refuses other host types."""
     address = HostnameAddress(b"example.com", 80)
     assert (address.hostname, address.port) == (b"example.com", 80)
     assert address == HostnameAddress(b"example.com", 80)
     assert address != HostnameAddress(b"example.org", 80)
-    with pytest.raises(TypeError):
-        HostnameAddress("example.com", 80)  # type: ignore[arg-type]  # on purpose
+    with pytest.raises(TypeError, match="hostname must be str or bytes"):
+        HostnameAddress(42, 80)  # type: ignore[arg-type]  # on purpose
     with pytest.raises(ValueError):
         HostnameAddress(b"example.com", 70000)
+
+
+def test_hostname_address_accepts_str() -> None:
+    """A str host name is stored as bytes and equals the bytes spelling."""
+    address = HostnameAddress("example.test", 443)
+    assert address.hostname == b"example.test"
+    assert address == HostnameAddress(b"example.test", 443)
+    assert hash(address) == hash(HostnameAddress(b"example.test", 443))
+
+
+def test_hostname_address_idna_encodes_non_ascii_str() -> None:
+    """A non-ASCII str host name is stored in its IDNA (punycode) form."""
+    address = HostnameAddress("bücher.example", 80)
+    assert address.hostname == b"xn--bcher-kva.example"
+
+
+def test_hostname_address_refuses_unencodable_str() -> None:
+    """A str that IDNA cannot encode (an empty label) raises ValueError."""
+    with pytest.raises(ValueError, match="cannot be IDNA-encoded"):
+        HostnameAddress("bücher..example", 80)
 
 
 def test_addresses_support_pattern_matching() -> None:

@@ -101,6 +101,24 @@ def test_listen_multiple_gives_each_socket_a_copy(reactor: Any) -> None:
     assert first.received[0][0] == second.received[0][0] == b"both"
 
 
+def test_a_port_hears_only_the_groups_it_joined(reactor: Any) -> None:
+    """Two ports share a number; each joined its own group and hears only it."""
+    other_group = "225.0.0.251"
+    first, second = Recorder(), Recorder()
+    a = member(reactor, first, listenMultiple=True)
+    b = reactor.listenMulticast(a.getHost().port, second, listenMultiple=True)
+    assert result(b.joinGroup(other_group, LOOPBACK)) == 1
+    out = sender(reactor)
+    # Sent first, so that a leak would have arrived before A's own datagram.
+    out.write(b"for B", (other_group, a.getHost().port))
+    out.write(b"for A", (GROUP, a.getHost().port))
+    iterateUntil(reactor, lambda: first.received and second.received)
+    out.write(b"for A again", (GROUP, a.getHost().port))
+    iterateUntil(reactor, lambda: len(first.received) == 2)
+    assert [d for d, _ in first.received] == [b"for A", b"for A again"]
+    assert [d for d, _ in second.received] == [b"for B"]
+
+
 def test_without_listen_multiple_the_port_is_taken(reactor: Any) -> None:
     """A second port on the same number without listenMultiple cannot listen."""
     a = reactor.listenMulticast(0, Recorder(), listenMultiple=True)

@@ -131,27 +131,44 @@ class UNIXAddress:
         return hash((UNIXAddress, self._key()))
 
 
+def _encodeHostname(name: str) -> bytes:
+    """The ASCII form of a host name: itself if ASCII, else its IDNA form."""
+    if name.isascii():
+        return name.encode("ascii")
+    try:
+        return name.encode("idna")
+    except UnicodeError as e:
+        raise ValueError(f"host name {name!r} cannot be IDNA-encoded: {e}") from e
+
+
 @implementer(IAddress)
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class HostnameAddress:
     """A host name and port, before (or instead of) resolving the name.
 
     Used by endpoints that connect by name, where the peer's IP address is
     not the address the user asked for.
 
-    :param hostname: the name, as ASCII (IDNA-encoded) bytes.
+    :param hostname: the name: ``bytes`` are kept as they are; a ``str`` is
+        stored as its IDNA-encoded ASCII bytes, so ``"example.test"`` and
+        ``b"example.test"`` make equal addresses.
     :param port: the port number, 0 to 65535.
-    :raises TypeError: for a *hostname* that is not ``bytes`` or a *port*
-        that is not an ``int``.
-    :raises ValueError: for a port out of range.
+    :raises TypeError: for a *hostname* that is neither ``str`` nor
+        ``bytes``, or a *port* that is not an ``int``.
+    :raises ValueError: for a port out of range, or a ``str`` name that
+        cannot be IDNA-encoded.
     """
 
     hostname: bytes
     port: int
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.hostname, bytes):
+    def __init__(self, hostname: bytes | str, port: int) -> None:
+        if isinstance(hostname, str):
+            hostname = _encodeHostname(hostname)
+        elif not isinstance(hostname, bytes):
             raise TypeError(
-                f"hostname must be bytes, not {type(self.hostname).__name__}"
+                f"hostname must be str or bytes, not {type(hostname).__name__}"
             )
+        object.__setattr__(self, "hostname", hostname)
+        object.__setattr__(self, "port", port)
         _check_int("port", self.port, 0, 0xFFFF)

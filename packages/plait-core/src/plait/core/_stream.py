@@ -71,6 +71,11 @@ class _StreamReactor(Protocol):
     ) -> Any: ...
 
 
+#: The flow control of every transport that never had a producer nor water
+#: marks of its own: it holds nothing, so nothing ever changes it, and an
+#: idle connection does not pay for an object of its own (see ``_ownFlow``).
+_NO_FLOW = _FlowControl()
+
 _S = StreamState
 _CONNECTED = _S.CONNECTED
 _CLOSED = _S.CLOSED
@@ -107,7 +112,7 @@ class StreamTransport:
         # The reactor asks for fileno() on every event: answer from C.
         self.fileno = sock.fileno  # type: ignore[method-assign]  # same contract, faster
         self._buffer = _WriteBuffer()
-        self._flow = _FlowControl()
+        self._flow = _NO_FLOW
         self._reading = False
         self._writing = False
         self._readPaused = False
@@ -218,13 +223,11 @@ class StreamTransport:
         if state is _CLOSED:
             return
         self._stopReading()
+        if IHalfCloseableProtocol.providedBy(self.protocol):
+            self._halfCloseRead(state)
+            return
         if state is _S.HALF_CLOSED_WRITE:
             self._teardown(Failure(ConnectionDone("both directions closed")))
-            return
-        halfCloseable = IHalfCloseableProtocol.providedBy(self.protocol)
-        if state is _CONNECTED and halfCloseable:
-            self._move(_S.HALF_CLOSED_READ)
-            self.protocol.readConnectionLost()
             return
         # The peer has finished; finish our side as loseConnection would,
         # sending what is buffered. A producer would keep the connection
@@ -233,6 +236,26 @@ class StreamTransport:
         self._move(_S.DRAINING)
         self._flow.stop()  # detaches it; a failure to stop is logged
         self._maybeFinish(later=False)
+
+    def _halfCloseRead(self, state: StreamState) -> None:
+        """The peer's FIN, told to a protocol that understands half-closes.
+
+        It hears ``readConnectionLost`` whatever our own write side is doing;
+        it may answer with ``loseConnection`` from there.  Once both
+        directions are over the connection ends even if it does not.
+        """
+        if state is _CONNECTED:
+            self._move(_S.HALF_CLOSED_READ)
+            self.protocol.readConnectionLost()
+            return
+        if state is not _S.HALF_CLOSED_WRITE:
+            # A close or a FIN of ours is still flushing: it finishes after.
+            self._move(_S.DRAINING)
+        self.protocol.readConnectionLost()
+        if self._state is _S.HALF_CLOSED_WRITE:
+            self._teardown(Failure(ConnectionDone("both directions closed")))
+        elif self._state is _S.DRAINING:
+            self._maybeFinish(later=False)
 
     def readConnectionLost(self, reason: Failure) -> None:
         """The read direction has ended (the peer sent FIN)."""
@@ -415,7 +438,7 @@ class StreamTransport:
         if self._state is _CLOSED:
             producer.stopProducing()
             return
-        self._flow.register(producer, streaming, self._buffer.size)
+        self._ownFlow().register(producer, streaming, self._buffer.size)
         if not streaming:
             # Data is wanted right away; after that, whenever the buffer
             # has drained (doWrite asks).
@@ -442,7 +465,14 @@ class StreamTransport:
 
     def setWaterMarks(self, high: int | None = None, low: int | None = None) -> None:
         """Change when a registered push producer is paused and resumed."""
-        self._flow.setWaterMarks(high, low)
+        self._ownFlow().setWaterMarks(high, low)
+
+    def _ownFlow(self) -> _FlowControl:
+        """This transport's own flow control, made on first need."""
+        flow = self._flow
+        if flow is _NO_FLOW:
+            flow = self._flow = _FlowControl()
+        return flow
 
     def getBufferSize(self) -> int:
         """How many written bytes wait for the kernel."""

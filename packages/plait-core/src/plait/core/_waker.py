@@ -102,6 +102,13 @@ class Waker:
     def connectionLost(self, reason: object) -> None:
         """The reactor never drops its waker; nothing to do."""
 
+    def __del__(self) -> None:
+        # A reactor that is dropped without close() must not take its wake-up
+        # fd with it to the grave: a test suite building a reactor per test
+        # would otherwise run out of descriptors.
+        if not getattr(self, "_closed", True):
+            self.close()
+
     def close(self) -> None:
         """Close the fd(s); later wakes are ignored.  Idempotent."""
         with self._lock:

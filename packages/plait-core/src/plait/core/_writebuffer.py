@@ -15,6 +15,11 @@ Why it looks like this:
   ``memoryview``) may be changed by the caller after ``write`` returns, so
   those are copied once on the way in.
 
+- Most connections never queue anything, and an empty ``deque`` already
+  costs about 600 bytes (its first block of slots), more than the rest of
+  an idle transport. So the queue exists only while something waits, and
+  is dropped again once it has drained.
+
 The class does no I/O of its own beyond the ``flush`` call and knows nothing
 of reactors; tests drive it with a fake socket.
 """
@@ -82,7 +87,7 @@ class _WriteBuffer:
     __slots__ = ("_views", "size")
 
     def __init__(self) -> None:
-        self._views: deque[memoryview] = deque()
+        self._views: deque[memoryview] | None = None
         self.size = 0
 
     def __len__(self) -> int:
@@ -96,7 +101,10 @@ class _WriteBuffer:
         view = asView(data)
         n = view.nbytes
         if n:
-            self._views.append(view)
+            views = self._views
+            if views is None:
+                views = self._views = deque()
+            views.append(view)
             self.size += n
 
     def extend(self, chunks: Iterable[Buffer]) -> None:
@@ -106,7 +114,7 @@ class _WriteBuffer:
 
     def clear(self) -> None:
         """Drop everything queued."""
-        self._views.clear()
+        self._views = None
         self.size = 0
 
     def flush(self, sock: SupportsSendmsg) -> bool:
@@ -117,6 +125,8 @@ class _WriteBuffer:
         of socket errors to plait's error classes.
         """
         views = self._views
+        if views is None:
+            return True
         while views:
             offered = self.size
             try:
@@ -134,6 +144,7 @@ class _WriteBuffer:
             if sent < offered:
                 # The kernel took less than it was offered: it is full.
                 return False
+        self._views = None
         return True
 
     def peek(self, limit: int) -> list[memoryview]:
@@ -141,7 +152,7 @@ class _WriteBuffer:
         without removing them; for senders that must stop at a byte (a
         descriptor travels with one)."""
         out: list[memoryview] = []
-        for view in self._views:
+        for view in self._views or ():
             if limit <= 0 or len(out) >= IOV_MAX:
                 break
             n = view.nbytes
@@ -151,12 +162,16 @@ class _WriteBuffer:
 
     def consume(self, sent: int) -> None:
         """Forget the first ``sent`` bytes, once a caller has sent them."""
-        self._consume(sent)
+        if sent:
+            self._consume(sent)
+        if not self.size:
+            self._views = None
 
     def _consume(self, sent: int) -> None:
         """Forget the first ``sent`` bytes, cutting the chunk they end in."""
         self.size -= sent
         views = self._views
+        assert views is not None
         while sent:
             first = views[0]
             n = first.nbytes

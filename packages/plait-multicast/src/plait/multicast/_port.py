@@ -17,7 +17,8 @@ Facts that shaped this module:
   interface and the system's error.
 - With ``listenMultiple`` several sockets (of this process or of others)
   bind the same port, and each gets a copy of every datagram sent to a
-  group they joined.
+  group it joined, and only those: Linux's habit of handing a socket the
+  groups that other sockets joined is turned off (``_sockopt``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from plait.core import Deferred, Failure, bindInet, isIPLiteral
 from plait.errors import MulticastJoinError
 from plait.interfaces import IMulticastTransport
 from plait.udp import Port
+
+from ._sockopt import hearOnlyJoinedGroups
 
 __all__ = ["MulticastPort"]
 
@@ -53,13 +56,15 @@ class MulticastPort(Port):
         self.listenMultiple = bool(listenMultiple)
 
     def _bind(self) -> socket.socket:
-        return bindInet(
+        sock = bindInet(
             socket.SOCK_DGRAM,
             self.interface,
             self.port,
             reuseAddress=self.listenMultiple,
             reusePort=self.listenMultiple,
         )
+        hearOnlyJoinedGroups(sock)
+        return sock
 
     # -- IMulticastTransport -------------------------------------------------
 

@@ -234,8 +234,21 @@ class TLSEngine:
         return True
 
     def _write(self, data: _Data) -> None:
-        view = memoryview(data)
         write = self._io.write
+        if type(data) is bytes and data:
+            # The usual case: OpenSSL takes a whole bytes object at once.
+            try:
+                sent = write(data)
+            except SSL.WantReadError:
+                self._pending.insert(0, data)
+                return
+            except SSL.Error as e:
+                raise self._failed(e) from e
+            if sent == len(data):
+                return
+            view = memoryview(data)[sent:]
+        else:
+            view = memoryview(data)
         while view.nbytes:
             try:
                 sent = write(view)

@@ -57,9 +57,9 @@ class PublicIO:
             except SSL.ZeroReturnError:
                 return True
 
-    def write(self, view: memoryview) -> int:
-        """Encrypt from ``view``; the bytes consumed. Raises ``SSL.Error``."""
-        return self._conn.send(view)
+    def write(self, data: bytes | memoryview) -> int:
+        """Encrypt from ``data``; the bytes consumed. Raises ``SSL.Error``."""
+        return self._conn.send(data)
 
     def drain(self) -> bytes:
         """Everything OpenSSL has queued for the network."""
@@ -98,7 +98,7 @@ class DirectIO:
         while True:
             n = read(ssl, buf, _RECORD)
             if n > 0:
-                chunks.append(_ffi.buffer(buf, n)[:])
+                chunks.append(_ffi.unpack(buf, n))
                 continue
             error = _lib.SSL_get_error(ssl, n)
             if error == _WANT_READ:
@@ -108,11 +108,15 @@ class DirectIO:
             self._conn._raise_ssl_error(ssl, n)
             return False  # pragma: no cover - the line above raises
 
-    def write(self, view: memoryview) -> int:
-        """Encrypt from ``view``; the bytes consumed. Raises ``SSL.Error``."""
+    def write(self, data: bytes | memoryview) -> int:
+        """Encrypt from ``data``; the bytes consumed. Raises ``SSL.Error``."""
         ssl = self._ssl
-        with _ffi.from_buffer(view) as data:
-            n = _lib.SSL_write(ssl, data, view.nbytes)
+        if isinstance(data, bytes):
+            # cffi hands a bytes object's own storage to C: no pinning needed.
+            n = _lib.SSL_write(ssl, data, len(data))
+        else:
+            with _ffi.from_buffer(data) as pinned:
+                n = _lib.SSL_write(ssl, pinned, data.nbytes)
         if n <= 0:
             self._conn._raise_ssl_error(ssl, n)
         return int(n)
@@ -125,7 +129,7 @@ class DirectIO:
             return b""
         buf = _alloc("char[]", size)
         n = _lib.BIO_read(self._from, buf, size)
-        return _ffi.buffer(buf, n)[:] if n > 0 else b""
+        return _ffi.unpack(buf, n) if n > 0 else b""
 
 
 if _lib is not None:

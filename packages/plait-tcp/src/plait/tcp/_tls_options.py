@@ -16,7 +16,8 @@ Defaults and why:
   OpenSSL refuses to resume sessions without one once peers are verified.
 
 Certificates and keys are accepted as PEM bytes, PEM text, a path to a PEM
-file, or already loaded ``cryptography`` / pyOpenSSL objects.
+file, or already loaded ``cryptography`` / pyOpenSSL objects; an identity
+(certificate and key) also as one combined PEM (see ``_tls_identity``).
 """
 
 from __future__ import annotations
@@ -24,26 +25,26 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import idna
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import (
-    dsa,
-    ec,
-    ed448,
-    ed25519,
-    rsa,
-)
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from OpenSSL import SSL, crypto
 
+from ._tls_identity import (
+    CertificateSource,
+    IdentitySource,
+    KeySource,
+    loadCertificates,
+    loadIdentity,
+    loadPrivateKey,
+    useIdentity,
+)
 from ._tls_verify import VerifyRecord
 
 __all__ = [
     "CertificateSource",
     "ClientTLSOptions",
+    "IdentitySource",
     "KeySource",
     "ServerTLSOptions",
     "TrustRoot",
@@ -53,57 +54,7 @@ __all__ = [
     "optionsForServerTLS",
 ]
 
-_Single = bytes | str | os.PathLike[str] | x509.Certificate | crypto.X509
-CertificateSource = _Single | Sequence[_Single]
 TrustRoot = CertificateSource | None
-KeySource = bytes | str | os.PathLike[str] | crypto.PKey | PrivateKeyTypes
-
-
-_PRIVATE_KEY_TYPES = (
-    rsa.RSAPrivateKey,
-    ec.EllipticCurvePrivateKey,
-    dsa.DSAPrivateKey,
-    ed25519.Ed25519PrivateKey,
-    ed448.Ed448PrivateKey,
-)
-
-
-def _pemBytes(source: bytes | str | os.PathLike[str]) -> bytes:
-    if isinstance(source, bytes):
-        return source
-    if isinstance(source, str) and source.lstrip().startswith("-----BEGIN"):
-        return source.encode("ascii")
-    return Path(source).read_bytes()
-
-
-def loadCertificates(source: CertificateSource) -> list[x509.Certificate]:
-    """Every certificate in ``source``, in order (leaf first for a chain)."""
-    if isinstance(source, x509.Certificate):
-        return [source]
-    if isinstance(source, crypto.X509):
-        return [source.to_cryptography()]
-    if isinstance(source, (bytes, str, os.PathLike)):
-        certificates = x509.load_pem_x509_certificates(_pemBytes(source))
-        if not certificates:
-            raise ValueError("no PEM certificate found")
-        return certificates
-    loaded: list[x509.Certificate] = []
-    for item in source:
-        loaded.extend(loadCertificates(item))
-    return loaded
-
-
-def loadPrivateKey(source: KeySource) -> PrivateKeyTypes:
-    """The private key in ``source`` (an unencrypted PEM block), as a
-    ``cryptography`` key object."""
-    if isinstance(source, crypto.PKey):
-        key = source.to_cryptography_key()
-        if not isinstance(key, _PRIVATE_KEY_TYPES):
-            raise ValueError("the PKey holds no private key")
-        return key
-    if isinstance(source, (bytes, str, os.PathLike)):
-        return serialization.load_pem_private_key(_pemBytes(source), password=None)
-    return source
 
 
 def _isIPAddress(host: str) -> bool:
@@ -118,26 +69,12 @@ def _trust(context: SSL.Context, trustRoot: TrustRoot) -> list[x509.Certificate]
     if trustRoot is None:
         context.set_default_verify_paths()
         return []
-    roots = loadCertificates(trustRoot)
+    roots = loadCertificates(trustRoot, "trustRoot")
     store = context.get_cert_store()
     assert store is not None
     for root in roots:
         store.add_cert(crypto.X509.from_cryptography(root))
     return roots
-
-
-def _useIdentity(
-    context: SSL.Context, chain: CertificateSource, privateKey: KeySource
-) -> None:
-    certificates = loadCertificates(chain)
-    context.use_certificate(certificates[0])
-    for extra in certificates[1:]:
-        context.add_extra_chain_cert(extra)
-    key = loadPrivateKey(privateKey)
-    if not isinstance(key, _PRIVATE_KEY_TYPES):
-        raise ValueError(f"TLS cannot use a {type(key).__name__} as its key")
-    context.use_privatekey(key)
-    context.check_privatekey()
 
 
 class ClientTLSOptions:
@@ -202,15 +139,17 @@ class ServerTLSOptions:
 def optionsForClientTLS(
     hostname: str,
     trustRoot: TrustRoot = None,
-    clientCertificate: tuple[CertificateSource, KeySource] | None = None,
+    clientCertificate: IdentitySource | None = None,
     acceptableProtocols: Sequence[bytes] | None = None,
 ) -> ClientTLSOptions:
     """Client TLS settings that verify ``hostname`` (a name or an IP address).
 
     :param trustRoot: the CA certificate(s) to trust instead of the system
         store; ``None`` uses the system store.
-    :param clientCertificate: ``(certificateChain, privateKey)`` to present
-        when the server asks for a certificate.
+    :param clientCertificate: the identity to present when the server asks
+        for a certificate: one PEM holding the certificate (and its chain)
+        and the key, as bytes, text or a path, or a
+        ``(certificateChain, privateKey)`` pair.
     :param acceptableProtocols: ALPN protocol names to offer, best first.
     """
     context = SSL.Context(SSL.TLS_CLIENT_METHOD)
@@ -219,7 +158,8 @@ def optionsForClientTLS(
     context.set_verify(SSL.VERIFY_PEER)
     _trust(context, trustRoot)
     if clientCertificate is not None:
-        _useIdentity(context, clientCertificate[0], clientCertificate[1])
+        chain, key = loadIdentity(clientCertificate, "clientCertificate")
+        useIdentity(context, chain, key, "clientCertificate")
     if acceptableProtocols:
         context.set_alpn_protos(list(acceptableProtocols))
     return ClientTLSOptions(hostname, context)
@@ -243,7 +183,7 @@ def _alpnChooser(
 
 def optionsForServerTLS(
     certificateChain: CertificateSource,
-    privateKey: KeySource,
+    privateKey: KeySource | None = None,
     trustRoot: TrustRoot = None,
     requireClientCertificate: bool = False,
     acceptableProtocols: Sequence[bytes] | None = None,
@@ -252,14 +192,18 @@ def optionsForServerTLS(
 ) -> ServerTLSOptions:
     """Server TLS settings presenting ``certificateChain`` (leaf first).
 
+    :param privateKey: the leaf certificate's key; left out, it is read
+        from ``certificateChain``, which must then be one PEM holding both.
+
     :param trustRoot: CA certificate(s) client certificates must chain to;
         with it a client certificate is requested and checked if presented.
     :param requireClientCertificate: refuse clients without a valid
         certificate (the system store is used when ``trustRoot`` is None).
     :param acceptableProtocols: ALPN protocol names this server speaks, best
         first; the first one the client also offers is chosen.
-    :param resumption: issue session tickets so that clients can resume
-        (the default); False saves that work on every full handshake.
+    :param resumption: let clients resume sessions, with stateless tickets
+        and a session cache (the default). False turns both off; OpenSSL
+        still sends its TLS 1.3 tickets, which can then never be redeemed.
     """
     context = SSL.Context(SSL.TLS_SERVER_METHOD)
     context.set_min_proto_version(SSL.TLS1_2_VERSION)
@@ -272,7 +216,17 @@ def optionsForServerTLS(
     if not resumption:
         context.set_options(SSL.OP_NO_TICKET)
         context.set_session_cache_mode(SSL.SESS_CACHE_OFF)
-    _useIdentity(context, certificateChain, privateKey)
+    if privateKey is None:
+        if not isinstance(certificateChain, (bytes, str, os.PathLike)):
+            raise TypeError(
+                "privateKey is needed unless certificateChain is one PEM "
+                "(bytes, text or a path) holding the certificate and its key"
+            )
+        chain, key = loadIdentity(certificateChain, "certificateChain")
+    else:
+        chain = loadCertificates(certificateChain, "certificateChain")
+        key = loadPrivateKey(privateKey, "privateKey")
+    useIdentity(context, chain, key, "certificateChain")
     verifyClients = requireClientCertificate or trustRoot is not None
     if verifyClients:
         roots = _trust(context, trustRoot)

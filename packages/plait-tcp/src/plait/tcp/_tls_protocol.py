@@ -58,6 +58,7 @@ __all__ = ["TLSTransport"]
 _HANDSHAKING = TLSState.HANDSHAKING
 _OPEN = TLSState.OPEN
 _PEER_CLOSED = TLSState.PEER_CLOSED
+_SHUTTING_DOWN = TLSState.SHUTTING_DOWN
 
 
 def _asBytes(data: object) -> bytes:
@@ -199,7 +200,7 @@ class TLSTransport:
                 self._handshakeDone()
             if plain:
                 self.protocol.dataReceived(plain)
-            if before is not _PEER_CLOSED and engine.state is _PEER_CLOSED:
+            if self._peerJustClosed(before, engine.state):
                 self.protocol.readConnectionLost()
         finally:
             self._receiving = False
@@ -207,6 +208,16 @@ class TLSTransport:
         if engine.state is TLSState.CLOSED and self._failure is None:
             # The peer's close_notify arrived; ours went out in the flush.
             self.transport.loseConnection()
+
+    def _peerJustClosed(self, before: TLSState, after: TLSState) -> bool:
+        """Whether this read brought the peer's close_notify to a protocol
+        that hears half-closes: while we still send (``PEER_CLOSED``), or
+        answering a close_notify of ours (``SHUTTING_DOWN`` to ``CLOSED``)."""
+        if not self.engine.halfClose or not self._appConnected:
+            return False
+        if after is _PEER_CLOSED:
+            return before is not _PEER_CLOSED
+        return before is _SHUTTING_DOWN and after is TLSState.CLOSED
 
     def readConnectionLost(self) -> None:
         """The transport below saw FIN: unless close_notify came first, the

@@ -23,14 +23,15 @@ __all__ = ["optionsForClientTLS", "optionsForServerTLS"]
 def optionsForClientTLS(
     hostname: str,
     trustRoot: Any = None,
-    clientCertificate: tuple[Any, Any] | None = None,
+    clientCertificate: Any = None,
     acceptableProtocols: Sequence[bytes] | None = None,
 ) -> ClientTLSOptions:
     """TLS client settings verifying ``hostname`` (a name or an IP address).
 
     ``trustRoot``: CA certificate(s) to trust instead of the system store
     (PEM bytes or text, a path, or certificate objects). ``clientCertificate``:
-    ``(certificateChain, privateKey)`` to present when asked.
+    the identity to present when asked, as one PEM holding certificate and
+    key (bytes, text or a path) or a ``(certificateChain, privateKey)`` pair.
     ``acceptableProtocols``: ALPN names to offer, best first. TLS 1.2 is the
     minimum; the server's certificate chain and name are always checked.
     """
@@ -43,7 +44,7 @@ def optionsForClientTLS(
 
 def optionsForServerTLS(
     certificateChain: Any,
-    privateKey: Any,
+    privateKey: Any = None,
     trustRoot: Any = None,
     requireClientCertificate: bool = False,
     acceptableProtocols: Sequence[bytes] | None = None,
@@ -52,11 +53,16 @@ def optionsForServerTLS(
 ) -> ServerTLSOptions:
     """TLS server settings presenting ``certificateChain`` (leaf first).
 
+    ``privateKey`` may be left out when ``certificateChain`` is one PEM
+    (bytes, text or a path) holding the certificates and the key.
+
     ``trustRoot`` makes the server ask for client certificates and check
     them against it; ``requireClientCertificate`` refuses clients without
     one. ``acceptableProtocols``: ALPN names served, best first.
-    ``resumption=False`` stops issuing session tickets: each handshake
-    costs a little less, and no client can resume a session.
+    ``resumption=False`` turns stateless tickets and the session cache
+    off, so no client can resume a session and each full handshake costs a
+    little less (OpenSSL still sends TLS 1.3 tickets, which can then never
+    be redeemed).
     """
     if not tlsAvailable():
         raise MissingCapability("optionsForServerTLS", TLS_EXTRA)

@@ -139,7 +139,8 @@ class UNIXTransport(StreamTransport):
         buffer.append(data)
         if buffer.size:
             self._startWriting()
-            self._flow.grew(buffer.size)
+            if self._flow.producer is not None:
+                self._flow.grew(buffer.size)
 
     def _doWriteHeld(self) -> None:
         try:
