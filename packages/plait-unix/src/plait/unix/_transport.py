@@ -78,8 +78,9 @@ class UNIXTransport(StreamTransport):
         self._host: UNIXAddress | None = None
         #: Descriptors not sent yet: (stream offset of the byte they go
         #: with, our duplicate), and the count of bytes sent since the
-        #: first of them was queued.
-        self._fds: deque[tuple[int, int]] = deque()
+        #: first of them was queued. Made on the first descriptor: most
+        #: connections never pass one.
+        self._fds: deque[tuple[int, int]] | None = None
         self._sentSince = 0
         if IFileDescriptorReceiver.providedBy(protocol):
             self._recv = self._recvWithDescriptors
@@ -115,6 +116,8 @@ class UNIXTransport(StreamTransport):
         if not self._state.writing:
             return  # closing: nothing more leaves
         duplicate = os.dup(fd)
+        if self._fds is None:
+            self._fds = deque()
         if not self._fds:
             self._sentSince = 0
             self.write = self._writeHeld  # type: ignore[method-assign]
@@ -160,6 +163,7 @@ class UNIXTransport(StreamTransport):
         buffer = self._buffer
         sock = self.socket
         fds = self._fds
+        assert fds is not None
         while fds:
             offset = fds[0][0]
             before = offset - self._sentSince
@@ -193,8 +197,9 @@ class UNIXTransport(StreamTransport):
 
     def _closed(self, reason: Failure) -> None:
         # Descriptors that never left are ours to close.
-        while self._fds:
-            os.close(self._fds.popleft()[1])
+        fds, self._fds = self._fds, None
+        while fds:
+            os.close(fds.popleft()[1])
 
     # -- receiving descriptors --------------------------------------------
 
