@@ -297,6 +297,36 @@ def test_run_from_iterate_is_refused(reactor: Reactor) -> None:
     assert len(errors) == 1
 
 
+def test_timer_further_than_the_poller_can_wait_does_not_break_the_loop(
+    reactor: Reactor,
+) -> None:
+    """With only a call 30 days (or an infinite delay) away, the loop still
+    sleeps, and a stop from another thread still ends it."""
+    far = reactor.callLater(30 * 86400, lambda: None)
+    never = reactor.callLater(float("inf"), lambda: None)
+    waker = threading.Timer(0.05, reactor.callFromThread, [reactor.stop])
+    waker.start()
+    try:
+        reactor.run()
+    finally:
+        waker.join()
+    assert far.active() and never.active()
+    far.cancel()
+    never.cancel()
+
+
+def test_iterate_with_a_huge_delay_returns(reactor: Reactor) -> None:
+    """iterate() given a delay no poller can wait sleeps until woken."""
+    ran: list[int] = []
+    waker = threading.Timer(0.05, reactor.callFromThread, [ran.append, 1])
+    waker.start()
+    try:
+        reactor.iterate(1e12)
+    finally:
+        waker.join()
+    assert ran == [1]
+
+
 def test_iterate_delay_bounds_the_wait(reactor: Reactor) -> None:
     """iterate(delay) returns after at most delay, not at the next timer."""
     call = reactor.callLater(3600, print)

@@ -100,6 +100,12 @@ def epochMonotonic() -> float:
     return _monotonic() + _EPOCH_OFFSET
 
 
+#: The longest single wait in the poller.  epoll and poll take a timeout in
+#: milliseconds that must fit a C int (about 24.8 days); a timer further
+#: away than this is simply waited for in several sleeps.
+MAX_WAIT = 86400.0
+
+
 class _State(enum.Enum):
     NEW = "new"
     STARTING = "starting"
@@ -313,7 +319,7 @@ class Reactor(FDSetMixin, EventsMixin, ThreadsMixin, ResolverMixin):
         self._inLoop = True
         self._loopThread = get_ident()
         try:
-            self._loop(max(0.0, delay), True)
+            self._loop(min(max(0.0, delay), MAX_WAIT), True)
         finally:
             self._inLoop = False
             self._loopThread = 0
@@ -339,6 +345,8 @@ class Reactor(FDSetMixin, EventsMixin, ThreadsMixin, ResolverMixin):
                     timeout = due - clock()
                     if timeout < 0.0:
                         timeout = 0.0
+                    elif timeout > MAX_WAIT:
+                        timeout = MAX_WAIT
                     if cap is not None and timeout > cap:
                         timeout = cap
             events = poll(timeout)

@@ -78,6 +78,8 @@ _NO_FLOW = _FlowControl()
 
 _S = StreamState
 _CONNECTED = _S.CONNECTED
+#: Closes that wait for a registered producer, which may still write.
+_AWAITING_PRODUCER = frozenset({_S.DISCONNECTING, _S.HALF_CLOSING_WRITE, _S.DRAINING})
 _CLOSED = _S.CLOSED
 _STREAMING = ProducerState.STREAMING
 _PAUSED = ProducerState.PAUSED
@@ -267,9 +269,21 @@ class StreamTransport:
 
     # -- writing ------------------------------------------------------------
 
+    def _refusesWrites(self) -> bool:
+        """Whether bytes written now are dropped: the write side is over,
+        or a close was asked for and no producer is left to finish."""
+        state = self._state
+        if state.writing:
+            return False
+        return self._flow.producer is None or state not in _AWAITING_PRODUCER
+
     def write(self, data: bytes) -> None:
-        """Send ``data`` now, buffering whatever the kernel does not take."""
-        if self._state is not _CONNECTED and not self._state.writing:
+        """Send ``data`` now, buffering whatever the kernel does not take.
+
+        Once a close was asked for, writes are dropped, except from a
+        producer still registered: the close waits for it to unregister.
+        """
+        if self._state is not _CONNECTED and self._refusesWrites():
             return
         payload = data if type(data) is bytes else asView(data)
         buffer = self._buffer
@@ -291,7 +305,7 @@ class StreamTransport:
 
     def writeSequence(self, data: Iterable[bytes]) -> None:
         """Queue several chunks and send them together with one gather call."""
-        if self._state is not _CONNECTED and not self._state.writing:
+        if self._state is not _CONNECTED and self._refusesWrites():
             return
         # Check every chunk before queueing any, so a bad one changes nothing.
         views = [asView(chunk) for chunk in data]

@@ -309,8 +309,11 @@ class TLSTransport:
     # -- as the transport of the application ---------------------------------
 
     def write(self, data: bytes) -> None:
-        """Encrypt and send ``data`` (held until the handshake is done)."""
-        if self._close is not None:
+        """Encrypt and send ``data`` (held until the handshake is done).
+
+        After a close was asked for, only a producer still registered may
+        write: the close waits for it to unregister."""
+        if self._close is not None and self._producer is None:
             return
         if type(data) is not bytes:
             data = _asBytes(data)
@@ -323,7 +326,7 @@ class TLSTransport:
 
     def writeSequence(self, data: Iterable[bytes]) -> None:
         """Encrypt and send each chunk, flushing once."""
-        if self._close is not None:
+        if self._close is not None and self._producer is None:
             return
         chunks = [c if type(c) is bytes else _asBytes(c) for c in data]
         engine = self.engine

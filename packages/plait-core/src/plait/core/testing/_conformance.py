@@ -378,6 +378,27 @@ class StreamTransportConformance:
             s.bothLost()
             _isA(s.client, ConnectionDone)
 
+    def test_producer_writes_after_lose_connection_arrive(self) -> None:
+        """A producer still registered after loseConnection may finish its
+        writes: they all arrive before the connection closes."""
+        with self._connected() as s:
+            transport = s.client.transport
+            transport.registerProducer(_PushProducer(), True)
+            transport.write(b"head ")
+            transport.loseConnection()
+            transport.write(b"body ")
+            transport.writeSequence([b"and ", b"tail"])
+            s.settle()
+            transport.unregisterProducer()
+            transport.write(b" dropped")
+            s.bothLost()
+            s.settle()
+            _expect(
+                s.server.received == b"head body and tail",
+                f"the peer received {bytes(s.server.received)!r}",
+            )
+            _isA(s.client, ConnectionDone)
+
     def test_producer_stopped_when_connection_aborted(self) -> None:
         """A registered producer hears stopProducing when its connection dies."""
         with self._connected() as s:

@@ -102,8 +102,12 @@ class LoopbackTransport:
     # -- ITransport --------------------------------------------------------
 
     def write(self, data: bytes) -> None:
-        """Queue *data* for the peer; ignored once a close was asked for."""
-        if self._state is not _LinkState.CONNECTED or not data:
+        """Queue *data* for the peer; ignored once a close was asked for,
+        unless a producer is still registered (the close waits for it)."""
+        state = self._state
+        if not data or state is _LinkState.CLOSED:
+            return
+        if state is _LinkState.DISCONNECTING and self._slot.producer is None:
             return
         self._queue.append(bytes(data))
         self._queued += len(data)
