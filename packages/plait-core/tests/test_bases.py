@@ -4,9 +4,11 @@ connector's one failure funnel, driven through a minimal UNIX family."""
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import socket
 import tempfile
+import warnings
 from typing import Any
 
 import pytest
@@ -19,6 +21,7 @@ from plait.core import (
     Protocol,
     Reactor,
     StreamConnector,
+    StreamPort,
     StreamTransport,
 )
 from plait.core._connector import ConnectorEvent, applyConnectorEvent
@@ -176,3 +179,44 @@ def test_the_kernel_answer_goes_through_the_same_funnel(reactor: Any) -> None:
         if os.path.exists(path):
             os.unlink(path)
         os.rmdir(directory)
+
+
+class _Bare(StreamPort):
+    """A port whose family binds a UNIX socket the kernel names."""
+
+    def _bind(self) -> socket.socket:
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind("")  # Linux picks a free abstract name
+        sock.listen(1)
+        return sock
+
+    def _addressFor(self, sockaddr: Any) -> Any:
+        return sockaddr
+
+    def _describe(self) -> str:
+        return "an unnamed socket"
+
+
+def test_a_port_dropped_while_listening_warns_and_closes(reactor: Any) -> None:
+    """A listening port collected without stopListening gives a
+    ResourceWarning and its descriptor back."""
+    port = _Bare(ClientFactory(), 5, reactor)
+    port.startListening()
+    sock = port.socket
+    assert sock is not None
+    reactor.removeReader(port)
+    with pytest.warns(ResourceWarning, match="stopListening"):
+        del port
+        gc.collect()
+    assert sock.fileno() == -1
+
+
+def test_a_stopped_port_is_dropped_quietly(reactor: Any) -> None:
+    """A port that stopped listening is collected without a warning."""
+    port = _Bare(ClientFactory(), 5, reactor)
+    port.startListening()
+    port.stopListening()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        del port
+        gc.collect()

@@ -33,6 +33,7 @@ from __future__ import annotations
 import errno
 import logging
 import socket
+import warnings
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -122,6 +123,19 @@ class DatagramPort:
 
     def __repr__(self) -> str:
         return f"<{self.logPrefix()} on {self._describe()} {self.state.name}>"
+
+    def __del__(self) -> None:
+        # Dropped while still holding its socket: say so, loudly but
+        # harmlessly, and give the descriptor back.
+        sock = self.__dict__.get("socket")
+        if sock is not None and sock.fileno() != -1:
+            warnings.warn(
+                f"{self!r} was dropped while listening; call stopListening()",
+                ResourceWarning,
+                source=self,
+                stacklevel=1,
+            )
+            sock.close()
 
     # -- what a family provides ---------------------------------------------
 

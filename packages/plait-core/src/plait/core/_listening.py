@@ -24,6 +24,7 @@ import enum
 import errno
 import logging
 import socket
+import warnings
 from typing import Any
 
 from zope.interface import implementer
@@ -115,6 +116,19 @@ class StreamPort:
 
     def __repr__(self) -> str:
         return f"<{self.logPrefix()} on {self._describe()} {self.state.name}>"
+
+    def __del__(self) -> None:
+        # Dropped while still holding its socket: say so, loudly but
+        # harmlessly, and give the descriptor back.
+        sock = self.__dict__.get("socket")
+        if sock is not None and sock.fileno() != -1:
+            warnings.warn(
+                f"{self!r} was dropped while listening; call stopListening()",
+                ResourceWarning,
+                source=self,
+                stacklevel=1,
+            )
+            sock.close()
 
     # -- what a family provides ---------------------------------------------
 
