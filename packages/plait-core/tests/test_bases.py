@@ -24,7 +24,7 @@ from plait.core import (
     StreamPort,
     StreamTransport,
 )
-from plait.core._connector import ConnectorEvent, applyConnectorEvent
+from plait.core._connectorlife import ConnectorEvent, applyConnectorEvent
 from plait.core._listening import PortEvent, applyPortEvent
 from plait.errors import ConnectError, ConnectionRefusedError
 

@@ -22,7 +22,6 @@ the call that started the attempt; the connector is then disconnected, so
 
 from __future__ import annotations
 
-import enum
 import errno
 import logging
 import os
@@ -42,6 +41,7 @@ from plait.errors import (
 from plait.interfaces import IConnector
 
 from ._connecterrors import connectErrorFor
+from ._connectorlife import ConnectorEvent, ConnectorState, applyConnectorEvent
 from ._defer import Deferred
 from ._failure import Failure
 
@@ -60,44 +60,6 @@ _IN_PROGRESS = frozenset(
 )
 #: A UNIX listener's queue is full: nothing is in progress, try again soon.
 _UNIX_RETRY_DELAY = 0.01
-
-
-class ConnectorState(enum.Enum):
-    """Where a connector stands."""
-
-    DISCONNECTED = "disconnected"
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-
-
-class ConnectorEvent(enum.Enum):
-    """What can happen to a connector."""
-
-    CONNECT = "start connecting"
-    CONNECTED = "be connected"
-    FAILED = "fail"
-    LOST = "lose its connection"
-
-
-_NEXT: dict[tuple[ConnectorState, ConnectorEvent], ConnectorState] = {
-    (ConnectorState.DISCONNECTED, ConnectorEvent.CONNECT): ConnectorState.CONNECTING,
-    (ConnectorState.CONNECTING, ConnectorEvent.CONNECTED): ConnectorState.CONNECTED,
-    (ConnectorState.CONNECTING, ConnectorEvent.FAILED): ConnectorState.DISCONNECTED,
-    (ConnectorState.CONNECTED, ConnectorEvent.LOST): ConnectorState.DISCONNECTED,
-}
-
-
-def applyConnectorEvent(state: ConnectorState, event: ConnectorEvent) -> ConnectorState:
-    """The state a connector in ``state`` goes to on ``event``.
-
-    :raises RuntimeError: the event cannot happen in that state.
-    """
-    try:
-        return _NEXT[state, event]
-    except KeyError:
-        raise RuntimeError(
-            f"a connector that is {state.value} cannot {event.value}"
-        ) from None
 
 
 class ConnectAttempt:
