@@ -369,3 +369,53 @@ def test_64_mib_through_a_slow_reader(reactor: Any, spin: Any, sockdir: Path) ->
     assert reader.digest.digest() == streamers[0].digest.digest()
     assert streamers[0].pauses > 0
     port.stopListening()
+
+
+def test_a_full_listener_queue_is_knocked_on_until_timeout(sockdir: Path) -> None:
+    """While a listener's queue is full the connector keeps trying; it
+    connects once there is room, and times out when there never is."""
+    now = [1000.0]
+    r = Reactor(extensions=[UNIXExtension], _clock=lambda: now[0])
+    path = str(sockdir / "busy")
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(path)
+    listener.listen(0)
+    waiting: list[socket.socket] = []
+    try:
+        while True:
+            s = socket.socket(socket.AF_UNIX)
+            s.setblocking(False)
+            if s.connect_ex(path) != 0:
+                s.close()
+                break
+            waiting.append(s)
+        patient, hopeless = Events(), Events()
+        connector = r.connectUNIX(path, patient, timeout=30)
+        r.connectUNIX(path, hopeless, timeout=1)
+        for _ in range(5):
+            now[0] += 0.02
+            r.iterate(0)
+        assert connector.state is ConnectorState.CONNECTING
+        now[0] += 1
+        r.iterate(0)
+        assert hopeless.kinds() == ["started", "failed"]
+        assert "1 seconds" in str(hopeless.events[1][1].value)
+        listener.setblocking(False)
+        accepted = [listener.accept()[0] for _ in waiting]
+        for _ in range(20):
+            if connector.state is ConnectorState.CONNECTED:
+                break
+            now[0] += 0.02
+            r.iterate(0.01)
+        assert connector.state is ConnectorState.CONNECTED
+        assert patient.kinds() == ["started"]
+        connector.disconnect()
+        for _ in range(3):
+            r.iterate(0)
+        for s in accepted:
+            s.close()
+    finally:
+        for s in waiting:
+            s.close()
+        listener.close()
+        r.close()
