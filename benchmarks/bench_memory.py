@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench_tcp import _available, stopServer
+
 IMPLEMENTATIONS = ("plait", "twisted", "asyncio", "uvloop")
 COUNT = 10_000
 BENCHMARK = "idle connection (KiB of RSS each)"
@@ -172,25 +174,7 @@ def runOne(impl: str, count: int) -> float:
     finally:
         for s in sockets:
             s.close()
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        if server.stdout is not None:
-            server.stdout.close()
-
-
-def _available(impl: str) -> bool:
-    module = {"plait": "plait.tcp", "twisted": "twisted", "uvloop": "uvloop"}.get(impl)
-    if module is None:
-        return True
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
+        stopServer(server)
 
 
 def results(repeat: int = 3, count: int = COUNT) -> list[tuple[str, str, float]]:

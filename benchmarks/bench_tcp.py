@@ -548,14 +548,19 @@ def runOne(
                     bestCpu = (after[0] - before[0], after[1] - before[1])
         return best, bestCpu
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        if server.stdout is not None:
-            server.stdout.close()
+        stopServer(server)
+
+
+def stopServer(server: subprocess.Popen[str]) -> None:
+    """End a benchmark server: politely, then for sure."""
+    server.terminate()
+    try:
+        server.wait(10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    if server.stdout is not None:
+        server.stdout.close()
 
 
 def interleaved(

@@ -210,3 +210,42 @@ def test_construction_does_not_format() -> None:
 
     f = Failure(Loud())
     assert f.type is Loud
+
+
+def _failure() -> Failure:
+    try:
+        _raiseValueError()
+    except ValueError:
+        return Failure()
+    raise AssertionError("unreachable")
+
+
+def test_check_and_trap_accept_qualified_names() -> None:
+    """check() and trap() take a qualified class name for any class of the
+    error's hierarchy, and give that name back."""
+    f = _failure()
+    assert f.check("builtins.ValueError") == "builtins.ValueError"
+    assert f.check("builtins.KeyError", "builtins.Exception") == "builtins.Exception"
+    assert f.check("ValueError") is None
+    assert f.trap("builtins.ValueError") == "builtins.ValueError"
+    assert "builtins.BaseException" in f.parents
+
+
+def test_brief_traceback_has_a_line_per_frame_and_the_error() -> None:
+    """getBriefTraceback names each frame as file:line:function, then the error."""
+    f = _failure()
+    lines = f.getBriefTraceback().splitlines()
+    assert any(line.endswith(":_raiseValueError") for line in lines)
+    assert lines[-1] == "builtins.ValueError: boom"
+    assert f.getTraceback(detail="brief") == f.getBriefTraceback()
+    with pytest.raises(ValueError):
+        f.getTraceback(detail="loud")
+
+
+def test_frames_list_the_traceback() -> None:
+    """frames gives (function, file, line) per frame; cleanFailure empties it."""
+    f = _failure()
+    names = [name for name, _, _ in f.frames]
+    assert names[-1] == "_raiseValueError"
+    f.cleanFailure()
+    assert f.frames == []

@@ -116,6 +116,20 @@ def test_ipv4_is_preferred(reactor: Reactor, spin, monkeypatch) -> None:
     assert out == ["192.0.2.9"]
 
 
+def test_one_of_several_addresses_is_picked_at_random(monkeypatch) -> None:
+    """Among several addresses of the preferred family, each gets picked."""
+    from plait.core._resolver import lookupHost
+
+    addresses = ["192.0.2.1", "192.0.2.2", "192.0.2.3"]
+    _fake_getaddrinfo(
+        monkeypatch,
+        [_info(socket.AF_INET6, "2001:db8::1")]
+        + [_info(socket.AF_INET, a) for a in addresses],
+    )
+    seen = {lookupHost("many.test") for _ in range(300)}
+    assert seen == set(addresses)
+
+
 def test_ipv6_only_name(reactor: Reactor, spin, monkeypatch) -> None:
     """A name with only IPv6 addresses resolves to an IPv6 address."""
     _fake_getaddrinfo(monkeypatch, [_info(socket.AF_INET6, "2001:db8::1")])

@@ -11,7 +11,15 @@ from zope.interface.verify import verifyObject
 
 import plait.core.testing as testing
 from plait.address import IPv4Address, IPv6Address, UNIXAddress
-from plait.core import ClientFactory, Clock, Factory, Failure, Protocol, Reactor
+from plait.core import (
+    ClientFactory,
+    Clock,
+    Deferred,
+    Factory,
+    Failure,
+    Protocol,
+    Reactor,
+)
 from plait.core.testing import (
     ConnectedPair,
     LoopbackPair,
@@ -30,6 +38,9 @@ from plait.errors import (
     ConnectionDone,
     ConnectionLost,
     DNSLookupError,
+    NotConnectingError,
+    ReactorAlreadyRunning,
+    ReactorNotRunning,
 )
 from plait.interfaces import (
     IConnector,
@@ -169,6 +180,21 @@ def test_string_transport_with_disconnection_abort() -> None:
     assert producer.stopped and transport.producer is None
 
 
+def test_string_transport_with_disconnection_waits_for_the_producer() -> None:
+    """loseConnection with a producer registered reports ConnectionDone only
+    once the producer unregisters."""
+    protocol = RecordingProtocol()
+    transport = StringTransportWithDisconnection()
+    transport.protocol = protocol
+    protocol.makeConnection(transport)
+    transport.registerProducer(object(), True)
+    transport.loseConnection()
+    assert protocol.lost == [] and transport.connected
+    transport.unregisterProducer()
+    assert len(protocol.lost) == 1 and protocol.lost[0].check(ConnectionDone)
+    assert not transport.connected
+
+
 # -- MemoryReactor ----------------------------------------------------------------
 
 
@@ -286,6 +312,68 @@ def test_memory_reactor_system_events() -> None:
         reactor.removeSystemEventTrigger(gone)
     with pytest.raises(KeyError):
         reactor.addSystemEventTrigger("sometime", "shutdown", print)
+
+
+def test_memory_reactor_call_when_running_returns_a_removable_id() -> None:
+    """Before run(), callWhenRunning returns an id that removes the call."""
+    reactor = MemoryReactor()
+    ran: list[int] = []
+    kept = reactor.callWhenRunning(ran.append, 1)
+    dropped = reactor.callWhenRunning(ran.append, 2)
+    assert kept is not None and dropped is not None
+    reactor.removeSystemEventTrigger(dropped)
+    reactor.run()
+    assert ran == [1]
+    assert reactor.callWhenRunning(ran.append, 3) is None
+    assert ran == [1, 3]
+
+
+def test_memory_reactor_run_and_stop_fire_startup_and_shutdown() -> None:
+    """run() fires the startup triggers and stop() the shutdown ones."""
+    reactor = MemoryReactor()
+    order: list[str] = []
+    reactor.addSystemEventTrigger("during", "startup", order.append, "startup")
+    reactor.addSystemEventTrigger("before", "shutdown", order.append, "shutdown")
+    reactor.run()
+    assert order == ["startup"]
+    reactor.stop()
+    assert order == ["startup", "shutdown"] and not reactor.running
+
+
+def test_memory_reactor_refuses_stop_when_not_running_and_double_run() -> None:
+    """stop() on a reactor that is not running raises ReactorNotRunning;
+    run() on a running one raises ReactorAlreadyRunning."""
+    reactor = MemoryReactor()
+    with pytest.raises(ReactorNotRunning):
+        reactor.stop()
+    reactor.run()
+    with pytest.raises(ReactorAlreadyRunning):
+        reactor.run()
+
+
+def test_memory_reactor_waits_for_before_trigger_deferreds() -> None:
+    """A Deferred from a "before" trigger holds the "during" phase back."""
+    reactor = MemoryReactor()
+    gate: Deferred[None] = Deferred()
+    order: list[str] = []
+    reactor.addSystemEventTrigger("before", "custom", lambda: gate)
+    reactor.addSystemEventTrigger("during", "custom", order.append, "during")
+    reactor.fireSystemEvent("custom")
+    assert order == []
+    gate.callback(None)
+    assert order == ["during"]
+    reactor.fireSystemEvent("custom")
+    assert order == ["during"]
+
+
+def test_memory_connector_stop_connecting_twice_raises() -> None:
+    """A second stopConnecting() without connect() raises NotConnectingError."""
+    connector = MemoryReactor().connectTCP("127.0.0.1", 1, ClientFactory())
+    connector.stopConnecting()
+    with pytest.raises(NotConnectingError):
+        connector.stopConnecting()
+    connector.connect()
+    connector.stopConnecting()
 
 
 def test_memory_reactor_resolve() -> None:

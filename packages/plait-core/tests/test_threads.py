@@ -257,6 +257,83 @@ def test_pool_adjust_size() -> None:
     pool.stop()
 
 
+class _Concurrency:
+    """Counts how many calls run at once, each held until released."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.now = 0
+        self.peak = 0
+        self.done = 0
+        self.release = threading.Event()
+
+    def work(self) -> None:
+        with self.lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        self.release.wait(30)
+        with self.lock:
+            self.now -= 1
+            self.done += 1
+
+
+def _waitFor(condition: Callable[[], bool]) -> None:
+    finished = threading.Event()
+    for _ in range(3000):
+        if condition():
+            return
+        finished.wait(0.01)
+    raise AssertionError("the pool did not get there in time")
+
+
+def test_lowering_the_pool_size_caps_running_calls() -> None:
+    """After adjustPoolsize lowers the maximum, queued work never runs on
+    more workers than the new maximum, even while the old calls finish."""
+    pool = ThreadPool(maxthreads=4)
+    first = _Concurrency()
+    for _ in range(4):
+        pool.callInThread(first.work)
+    _waitFor(lambda: first.now == 4)
+    pool.adjustPoolsize(maxthreads=2)
+    second = _Concurrency()
+    for _ in range(8):
+        pool.callInThread(second.work)
+    threading.Event().wait(0.05)
+    # Four calls still run under the old maximum: nothing new may start.
+    assert second.now == 0
+    first.release.set()
+    _waitFor(lambda: second.now == 2)
+    threading.Event().wait(0.05)
+    assert second.now == 2
+    second.release.set()
+    _waitFor(lambda: second.done == 8)
+    assert second.peak == 2
+    pool.stop()
+
+
+def test_raising_the_pool_size_starts_more_workers_on_queued_work() -> None:
+    """A higher maximum puts queued calls to work at once."""
+    pool = ThreadPool(maxthreads=1)
+    probe = _Concurrency()
+    for _ in range(3):
+        pool.callInThread(probe.work)
+    _waitFor(lambda: probe.now == 1)
+    pool.adjustPoolsize(maxthreads=3)
+    _waitFor(lambda: probe.now == 3)
+    probe.release.set()
+    _waitFor(lambda: probe.done == 3)
+    assert probe.peak == 3
+    pool.stop()
+
+
+def test_call_in_thread_needs_a_callable(reactor: Reactor) -> None:
+    """callInThread refuses a non-callable at once, with TypeError."""
+    with pytest.raises(TypeError):
+        reactor.callInThread(3)  # type: ignore[arg-type]  # on purpose
+    with pytest.raises(TypeError):
+        ThreadPool().callInThreadWithCallback(None, "not callable")  # type: ignore[arg-type]
+
+
 def test_pool_threads_are_named_and_bounded() -> None:
     """Workers carry the pool's name and never exceed its maximum."""
     pool = ThreadPool(maxthreads=2, name="tpool")

@@ -307,3 +307,24 @@ def test_failed_leave_says_leaving(reactor: Any) -> None:
     port = reactor.listenMulticast(0, Recorder())
     with pytest.raises(MulticastJoinError, match=f"leaving {GROUP}"):
         result(port.leaveGroup(GROUP, LOOPBACK))
+
+
+def test_group_name_that_does_not_resolve_is_a_join_error(reactor: Any) -> None:
+    """A group name that cannot be resolved fails joinGroup with
+    MulticastJoinError, the lookup error kept as its cause."""
+    port = reactor.listenMulticast(0, Recorder())
+    done: list[Any] = []
+    port.joinGroup("no-such-group.invalid", LOOPBACK).addBoth(done.append)
+    iterateUntil(reactor, lambda: done)
+    assert isinstance(done[0], Failure) and done[0].check(MulticastJoinError)
+    assert done[0].value.__cause__ is not None
+
+
+def test_joining_on_a_stopped_port_is_a_join_error(reactor: Any) -> None:
+    """joinGroup on a port that stopped listening fails with MulticastJoinError."""
+    port = reactor.listenMulticast(0, Recorder())
+    port.stopListening()
+    done: list[Any] = []
+    port.joinGroup(GROUP, LOOPBACK).addBoth(done.append)
+    iterateUntil(reactor, lambda: done)
+    assert isinstance(done[0], Failure) and done[0].check(MulticastJoinError)

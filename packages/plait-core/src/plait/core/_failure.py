@@ -83,19 +83,31 @@ class Failure(_ChainSignal):
         self._text: str | None = None
 
     def check(
-        self, *errorTypes: builtins.type[BaseException]
-    ) -> builtins.type[BaseException] | None:
+        self, *errorTypes: builtins.type[BaseException] | str
+    ) -> builtins.type[BaseException] | str | None:
         """Give the first of *errorTypes* that the wrapped error is an instance
-        of, or ``None`` when it matches none of them."""
+        of, or ``None`` when it matches none of them.
+
+        A type may also be named by its qualified name, such as
+        ``"builtins.ValueError"`` or ``"plait.errors.ConnectionDone"``.
+        """
         mine = self.type
         for errorType in errorTypes:
-            if issubclass(mine, errorType):
+            if isinstance(errorType, str):
+                if errorType in self.parents:
+                    return errorType
+            elif issubclass(mine, errorType):
                 return errorType
         return None
 
+    @property
+    def parents(self) -> list[str]:
+        """The qualified names of the error's class and of its bases."""
+        return [f"{c.__module__}.{c.__qualname__}" for c in self.type.__mro__]
+
     def trap(
-        self, *errorTypes: builtins.type[BaseException]
-    ) -> builtins.type[BaseException]:
+        self, *errorTypes: builtins.type[BaseException] | str
+    ) -> builtins.type[BaseException] | str:
         """Return the matching type as :meth:`check` does; when nothing
         matches, raise the wrapped exception itself.
 
@@ -118,9 +130,19 @@ class Failure(_ChainSignal):
         except Exception:
             return _safeRepr(self.value)
 
-    def getTraceback(self) -> str:
+    def getTraceback(self, elideFrameworkCode: int = 0, detail: str = "default") -> str:
         """The traceback and error text, formatted as the interpreter prints
-        an uncaught exception."""
+        an uncaught exception (``detail="brief"``: see
+        :meth:`getBriefTraceback`).
+
+        :raises ValueError: *detail* is none of "default", "verbose", "brief".
+        """
+        if detail == "brief":
+            return self.getBriefTraceback()
+        if detail not in ("default", "verbose"):
+            raise ValueError(
+                f"detail must be 'default', 'verbose' or 'brief', not {detail!r}"
+            )
         text = self._text
         if text is None:
             text = "".join(traceback.format_exception(self.type, self.value, self.tb))
@@ -129,9 +151,39 @@ class Failure(_ChainSignal):
                 self._text = text
         return text
 
-    def printTraceback(self, file: IO[str] | None = None) -> None:
+    def getBriefTraceback(self) -> str:
+        """One line per frame (``file:line:function``), then the error."""
+        lines = [
+            f"{frame.filename}:{frame.lineno}:{frame.name}"
+            for frame in traceback.extract_tb(self.tb)
+        ]
+        lines.append(
+            f"{self.type.__module__}.{self.type.__qualname__}: {self.getErrorMessage()}"
+        )
+        return "\n".join(lines) + "\n"
+
+    @property
+    def frames(self) -> list[tuple[str, str, int]]:
+        """``(function, file, line)`` of each frame of the traceback, the
+        outermost first; empty once :meth:`cleanFailure` ran."""
+        return [
+            (frame.name, frame.filename, frame.lineno or 0)
+            for frame in traceback.extract_tb(self.tb)
+        ]
+
+    def printTraceback(
+        self,
+        file: IO[str] | None = None,
+        elideFrameworkCode: int = 0,
+        detail: str = "default",
+    ) -> None:
         """Write :meth:`getTraceback` to *file* (standard error by default)."""
-        (sys.stderr if file is None else file).write(self.getTraceback())
+        text = self.getTraceback(detail=detail)
+        (sys.stderr if file is None else file).write(text)
+
+    def printBriefTraceback(self, file: IO[str] | None = None) -> None:
+        """Write :meth:`getBriefTraceback` to *file* (standard error by default)."""
+        (sys.stderr if file is None else file).write(self.getBriefTraceback())
 
     def cleanFailure(self) -> None:
         """Release the stack frames the traceback keeps alive.

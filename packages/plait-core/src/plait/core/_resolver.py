@@ -5,14 +5,19 @@ the reactor's thread pool while a timer bounds how long the caller waits.
 A lookup that times out keeps its thread until the C library gives up; its
 late answer is dropped.
 
-``getHostByName`` returns one address as a string.  IPv4 answers are
-preferred, as most callers pass the string to an AF_INET connect; a name
-with only IPv6 records yields an IPv6 address.
+``getHostByName`` returns one address as a string, picked at random among
+the answers of the preferred family.  IPv4 is preferred here, unlike the
+interface's general rule (IPv6 first): this resolver serves the reactor's
+own ``resolve`` and ``connectTCP``, and a server listening on 127.0.0.1
+must stay reachable as "localhost", as it is with every other reactor.  A
+name with only IPv6 records yields an IPv6 address.  The network resolver
+of plait-dns follows the interface's order.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import random
 import socket
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -35,7 +40,8 @@ class _ReactorLike(Protocol):
 
 
 def lookupHost(name: str) -> str:
-    """Resolve *name* to one address, blocking; IPv4 preferred.
+    """Resolve *name* to one address, blocking; IPv4 preferred, one of
+    several picked at random.
 
     :raises plait.errors.DNSLookupError: the name has no address.
     """
@@ -44,9 +50,9 @@ def lookupHost(name: str) -> str:
     except (socket.gaierror, UnicodeError) as e:
         raise DNSLookupError(string=f"address {name!r} not found: {e}") from e
     for family in (socket.AF_INET, socket.AF_INET6):
-        for info in infos:
-            if info[0] == family:
-                return str(info[4][0])
+        found = list(dict.fromkeys(str(i[4][0]) for i in infos if i[0] == family))
+        if found:
+            return random.choice(found)  # noqa: S311  # spreading load, not secrets
     raise DNSLookupError(string=f"address {name!r} not found: no IP address")
 
 

@@ -6,6 +6,11 @@ it adds is what a reactor needs: errors are logged instead of kept in
 futures nobody reads, a result can be handed to a callback, the size can
 change while running, and stopping never blocks for long.
 
+An executor's size is fixed when it is made, so the pool keeps its own queue
+and counts the workers draining it: at most ``max`` run at once, whatever
+the executors behind them, and a smaller ``max`` takes effect as soon as
+running calls return.
+
 Stopping drops the work that has not started and waits a bounded time for
 the running calls.  A call stuck forever is left behind (and logged): its
 thread cannot be killed.  The standard library joins executor threads at
@@ -38,6 +43,8 @@ _T = TypeVar("_T")
 #: The callback of ``callInThreadWithCallback``: ``(succeeded, result)``,
 #: where result is the return value or a Failure.
 OnResult = Callable[[bool, Any], object]
+#: A queued call: its result callback, the callable and its arguments.
+_Work = tuple[OnResult | None, Callable[..., object], tuple[Any, ...], dict[str, Any]]
 
 _callable = callable
 
@@ -67,6 +74,8 @@ class ThreadPool:
         self._executor: ThreadPoolExecutor | None = None
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self._queue: deque[_Work] = deque()
+        self._draining = 0  # workers running _drain now
 
     def __repr__(self) -> str:
         return f"<ThreadPool {self.name!r} max={self.max} threads={len(self.threads)}>"
@@ -108,7 +117,29 @@ class ThreadPool:
         self, func: Callable[_P, object], *args: _P.args, **kw: _P.kwargs
     ) -> None:
         """Run ``func(*args, **kw)`` on a worker; an exception is logged."""
-        self._getExecutor().submit(_work, None, func, args, kw)
+        self._submit((None, func, args, kw))
+
+    def _submit(self, work: _Work) -> None:
+        if not _callable(work[1]):
+            raise TypeError(f"a thread pool runs callables, not {work[1]!r}")
+        executor = self._getExecutor()
+        with self._lock:
+            self._queue.append(work)
+            if self._draining >= self.max:
+                return
+            self._draining += 1
+        executor.submit(self._drain)
+
+    def _drain(self) -> None:
+        # One worker's share: run queued calls until the queue is empty or
+        # the pool has more workers than its (possibly lowered) maximum.
+        while True:
+            with self._lock:
+                if not self._queue or self._draining > self.max:
+                    self._draining -= 1
+                    return
+                work = self._queue.popleft()
+            _work(*work)
 
     def callInThreadWithCallback(
         self,
@@ -122,27 +153,39 @@ class ThreadPool:
         *onResult* runs on the worker thread too, with ``(True, result)``
         or ``(False, Failure)``.  An exception it raises is logged.
         """
-        self._getExecutor().submit(_work, onResult, func, args, kw)
+        self._submit((onResult, func, args, kw))
 
     def adjustPoolsize(
         self, minthreads: int | None = None, maxthreads: int | None = None
     ) -> None:
         """Change the bounds; work already queued is not disturbed.
 
-        The executor's size is fixed at creation, so a new maximum retires
-        the current executor (it finishes its queue, then its threads exit)
-        and the next call builds one of the new size.
+        A lower maximum is reached as running calls return; a higher one
+        puts more workers on the queued work at once.  The executor's size
+        is fixed at creation, so a new maximum also retires the current
+        executor: its threads exit once their work is done, and the next
+        worker comes from an executor of the new size.
         """
         new_min = self.min if minthreads is None else minthreads
         new_max = self.max if maxthreads is None else maxthreads
         if new_max < 1 or new_min < 0 or new_min > new_max:
             raise ValueError(f"bad pool size: min={new_min}, max={new_max}")
         self.min = new_min
-        if new_max != self.max:
-            self.max = new_max
-            old, self._executor = self._executor, None
-            if old is not None:
-                old.shutdown(wait=False)
+        if new_max == self.max:
+            return
+        self.max = new_max
+        old, self._executor = self._executor, None
+        if old is not None:
+            old.shutdown(wait=False)
+        if self.joined:
+            return
+        with self._lock:
+            extra = min(len(self._queue), new_max - self._draining)
+            self._draining += max(0, extra)
+        if extra > 0:
+            executor = self._getExecutor()
+            for _ in range(extra):
+                executor.submit(self._drain)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Take no more work, drop what has not started, wait for the rest.
@@ -152,9 +195,12 @@ class ThreadPool:
         """
         self.joined = True
         self.started = False
+        with self._lock:
+            self._queue.clear()
         executor, self._executor = self._executor, None
         if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            # Calls already handed to workers find the queue empty and return.
+            executor.shutdown(wait=False)
         deadline = time.monotonic() + timeout
         busy = []
         for thread in self.threads:

@@ -137,14 +137,16 @@ class MulticastPort(Port):
     def _joinOrLeave(self, group: Any, interface: Any, join: bool) -> Deferred[int]:
         resolving = self._group(group)
         if self.family == _IPV6:
-            return resolving.addCallback(self._membership, interface, join)
+            done = resolving.addCallback(self._membership, interface, join)
+        else:
 
-        def onInterface(address: str) -> Deferred[int]:
-            return self._local(interface).addCallback(
-                lambda local: self._membership(address, local, join)
-            )
+            def onInterface(address: str) -> Deferred[int]:
+                return self._local(interface).addCallback(
+                    lambda local: self._membership(address, local, join)
+                )
 
-        return resolving.addCallback(onInterface)
+            done = resolving.addCallback(onInterface)
+        return done.addErrback(_asJoinError, group, interface, join)
 
     def _group(self, group: Any) -> Deferred[Any]:
         """The group as an address of the port's family, resolving a name."""
@@ -200,6 +202,18 @@ class MulticastPort(Port):
             doing = "joining" if join else "leaving"
             raise MulticastJoinError(f"{doing} {group}", interface, e) from e
         return 1
+
+
+def _asJoinError(failure: Failure, group: Any, interface: Any, join: bool) -> Failure:
+    """Whatever stopped a join or leave (a name that does not resolve, a
+    port that stopped listening...) reaches the caller as MulticastJoinError,
+    with the original error as its cause."""
+    if failure.check(MulticastJoinError):
+        return failure
+    doing = "joining" if join else "leaving"
+    error = MulticastJoinError(f"{doing} {_text(group)!r}", interface, failure.value)
+    error.__cause__ = failure.value
+    return Failure(error)
 
 
 def _now(compute: Any) -> Deferred[Any]:

@@ -24,7 +24,12 @@ from typing import Any
 from zope.interface import implementer
 
 from plait.address import IPv4Address, IPv6Address, UNIXAddress
-from plait.errors import DNSLookupError
+from plait.errors import (
+    DNSLookupError,
+    NotConnectingError,
+    ReactorAlreadyRunning,
+    ReactorNotRunning,
+)
 from plait.interfaces import (
     IAddress,
     IConnector,
@@ -38,6 +43,7 @@ from plait.interfaces import (
 )
 
 from .._defer import Deferred, fail, succeed
+from .._events import SystemEvents, TriggerID
 from .._failure import Failure
 from .._task import Clock
 from ._records import (
@@ -51,8 +57,6 @@ from ._records import (
 )
 
 __all__ = ["MemoryConnector", "MemoryPort", "MemoryReactor", "MemoryReactorClock"]
-
-_Call = tuple[Callable[..., object], tuple[Any, ...], dict[str, Any]]
 
 
 def _ipAddress(kind: Any, host: str, port: int) -> IAddress:
@@ -116,7 +120,13 @@ class MemoryConnector:
         _started(self.factory, self)
 
     def stopConnecting(self) -> None:
-        """Record that the attempt was abandoned."""
+        """Record that the attempt was abandoned.
+
+        :raises plait.errors.NotConnectingError: it was abandoned already
+            (and not started again with :meth:`connect`).
+        """
+        if self.stoppedConnecting:
+            raise NotConnectingError("the memory connector is not connecting")
         self.stoppedConnecting = True
 
     def disconnect(self) -> None:
@@ -139,11 +149,13 @@ def _started(factory: Any, connector: MemoryConnector) -> None:
 class MemoryReactor:
     """Records listen/connect calls and core calls; runs nothing.
 
-    ``run()`` only sets ``running`` and ``hasRun`` and calls the hooks
-    registered with ``callWhenRunning``; ``stop()`` and ``crash()`` set
-    ``hasStopped``/``hasCrashed``.  System events fire only when the test
-    calls ``fireSystemEvent``.  ``resolve`` answers IP addresses with
-    themselves and fails every other name with ``DNSLookupError``.
+    ``run()`` does not loop: it fires the ``startup`` event (so the calls
+    given to ``callWhenRunning`` run), sets ``running`` and ``hasRun`` and
+    returns.  ``stop()`` fires ``shutdown`` and sets ``hasStopped``;
+    ``crash()`` only sets ``hasCrashed``.  System events behave as the real
+    reactor's (phases, Deferreds from "before" triggers, removal errors).
+    ``resolve`` answers IP addresses with themselves and fails every other
+    name with ``DNSLookupError``.
     """
 
     def __init__(self) -> None:
@@ -163,8 +175,7 @@ class MemoryReactor:
         self.hasStopped = False
         self.hasCrashed = False
         self.iterations = 0
-        self.whenRunningHooks: list[_Call] = []
-        self.triggers: dict[str, dict[str, list[_Call]]] = {}
+        self._events = SystemEvents()
 
     # -- helpers ---------------------------------------------------------
 
@@ -272,20 +283,30 @@ class MemoryReactor:
         return succeed(name)
 
     def run(self) -> None:
-        """Mark the reactor running and call the ``callWhenRunning`` hooks."""
+        """Fire ``startup`` (running the ``callWhenRunning`` calls), then
+        mark the reactor running; nothing loops.
+
+        :raises plait.errors.ReactorAlreadyRunning: it is running already.
+        """
+        if self.running:
+            raise ReactorAlreadyRunning("the memory reactor is running already")
         self.running = True
         self.hasRun = True
-        hooks, self.whenRunningHooks = self.whenRunningHooks, []
-        for func, args, kw in hooks:
-            func(*args, **kw)
+        self._events.fire("startup")
 
     def stop(self) -> None:
-        """Mark the reactor stopped."""
-        self.running = False
+        """Fire ``shutdown`` and mark the reactor stopped.
+
+        :raises plait.errors.ReactorNotRunning: it is not running.
+        """
+        if not self.running:
+            raise ReactorNotRunning("the memory reactor is not running")
         self.hasStopped = True
+        self._events.fire("shutdown")
+        self.running = False
 
     def crash(self) -> None:
-        """Mark the reactor crashed (and no longer running)."""
+        """Mark the reactor crashed (and no longer running); no triggers run."""
         self.running = False
         self.hasCrashed = True
 
@@ -295,12 +316,13 @@ class MemoryReactor:
 
     def callWhenRunning(
         self, callable: Callable[..., object], *args: Any, **kw: Any
-    ) -> None:
-        """Call now if running, else keep the call for ``run()``."""
+    ) -> TriggerID | None:
+        """Call now if running (returning None), else at ``run()``
+        (returning the id of the startup trigger it became)."""
         if self.running:
             callable(*args, **kw)
-        else:
-            self.whenRunningHooks.append((callable, args, kw))
+            return None
+        return self._events.add("after", "startup", callable, args, kw)
 
     def addSystemEventTrigger(
         self,
@@ -309,34 +331,26 @@ class MemoryReactor:
         callable: Callable[..., object],
         *args: Any,
         **kw: Any,
-    ) -> tuple[str, str, _Call]:
-        """Keep the trigger in ``triggers[eventType][phase]``; return its id.
+    ) -> TriggerID:
+        """Register ``callable(*args, **kw)`` for *phase* of *eventType*.
 
         :raises KeyError: *phase* is not before/during/after.
         """
-        if phase not in ("before", "during", "after"):
-            raise KeyError(f"unknown phase {phase!r}")
-        entry: _Call = (callable, args, kw)
-        self.triggers.setdefault(eventType, {}).setdefault(phase, []).append(entry)
-        return (eventType, phase, entry)
+        return self._events.add(phase, eventType, callable, args, kw)
 
     def removeSystemEventTrigger(self, triggerID: Any) -> None:
-        """Drop a trigger by the id ``addSystemEventTrigger`` returned.
+        """Unregister a trigger by the id ``addSystemEventTrigger`` returned.
 
-        :raises ValueError: the trigger is not registered.
+        :raises TypeError: *triggerID* is not a trigger id.
+        :raises KeyError: it belongs to no event of this reactor.
+        :raises ValueError: it was removed already, or has run.
         """
-        eventType, phase, entry = triggerID
-        try:
-            self.triggers[eventType][phase].remove(entry)
-        except (KeyError, ValueError):
-            raise ValueError(f"no such trigger: {triggerID!r}") from None
+        self._events.remove(triggerID)
 
     def fireSystemEvent(self, eventType: str) -> None:
-        """Call the triggers of *eventType*, phase by phase, in order."""
-        phases = self.triggers.get(eventType, {})
-        for phase in ("before", "during", "after"):
-            for func, args, kw in list(phases.get(phase, ())):
-                func(*args, **kw)
+        """Run the triggers of *eventType*: before (waiting for the Deferreds
+        they return), during, after; each trigger runs once."""
+        self._events.fire(eventType)
 
     # -- IReactorFDSet -----------------------------------------------------
 

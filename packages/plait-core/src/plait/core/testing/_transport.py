@@ -224,12 +224,15 @@ class StringTransportWithDisconnection(StringTransport):
 
     Set :attr:`protocol` (``makeConnection`` is not called for you).
     ``loseConnection`` tells the protocol ``connectionLost`` with
-    ``ConnectionDone``; ``abortConnection`` with ``ConnectionAborted``.
-    Either happens once, right away; later closes are recorded only.
+    ``ConnectionDone`` (once a registered producer has unregistered, as
+    a real transport waits for it); ``abortConnection`` tells it at once,
+    with ``ConnectionAborted``. Either happens once; later closes are
+    recorded only.
     """
 
     protocol: Any = None
     connected: bool = True
+    _closeWaiting: bool = False
 
     def _lose(self, reason: Exception) -> None:
         if not self.connected:
@@ -240,9 +243,20 @@ class StringTransportWithDisconnection(StringTransport):
             self.protocol.connectionLost(Failure(reason))
 
     def loseConnection(self) -> None:
-        """Record the close and tell the protocol, with ConnectionDone."""
+        """Record the close and tell the protocol, with ConnectionDone,
+        now or once the registered producer unregisters."""
         super().loseConnection()
+        if self._slot.producer is not None:
+            self._closeWaiting = True
+            return
         self._lose(ConnectionDone("the StringTransport was closed"))
+
+    def unregisterProducer(self) -> None:
+        """Forget the producer; a close that waited for it happens now."""
+        super().unregisterProducer()
+        if self._closeWaiting:
+            self._closeWaiting = False
+            self._lose(ConnectionDone("the StringTransport was closed"))
 
     def abortConnection(self) -> None:
         """Record the abort and tell the protocol, with ConnectionAborted."""
