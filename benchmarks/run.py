@@ -28,6 +28,7 @@ MODULES = [
     "bench_tcp",
     "bench_udp",
     "bench_memory",
+    "bench_unix",
 ]
 
 

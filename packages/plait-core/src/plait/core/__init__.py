@@ -4,7 +4,19 @@ Everything public is re-exported here; the modules behind it are private.
 """
 
 # -- failures and Deferreds
+# -- listening ports and connectors shared by the stream families
+from ._connecterrors import bindErrorFor as bindErrorFor
+from ._connecterrors import connectErrorFor as connectErrorFor
+from ._connector import ConnectAttempt as ConnectAttempt
+from ._connector import ConnectorState as ConnectorState
+from ._connector import StreamConnector as StreamConnector
 from ._coroutine import ensureDeferred as ensureDeferred
+
+# -- datagram ports and protocols shared by the datagram families
+from ._datagram import DatagramPort as DatagramPort
+from ._datagramprotocol import AbstractDatagramProtocol as AbstractDatagramProtocol
+from ._datagramprotocol import ConnectedDatagramProtocol as ConnectedDatagramProtocol
+from ._datagramprotocol import DatagramProtocol as DatagramProtocol
 from ._defer import Deferred as Deferred
 from ._defer import fail as fail
 from ._defer import maybeDeferred as maybeDeferred
@@ -30,6 +42,8 @@ from ._inet import familyForInterface as familyForInterface
 from ._inet import inetAddress as inetAddress
 from ._inet import isIPLiteral as isIPLiteral
 from ._inet import sockaddrFor as sockaddrFor
+from ._listening import PortState as PortState
+from ._listening import StreamPort as StreamPort
 from ._poller import Poller as Poller
 from ._poller import availablePollers as availablePollers
 from ._poller import createPoller as createPoller
@@ -48,6 +62,7 @@ from ._resolver import ThreadedResolver as ThreadedResolver
 # -- stream transports shared by the transport distributions
 from ._stream import StreamState as StreamState
 from ._stream import StreamTransport as StreamTransport
+from ._streamlife import connectionErrorFor as connectionErrorFor
 from ._task import Clock as Clock
 from ._task import LoopingCall as LoopingCall
 from ._task import deferLater as deferLater
@@ -57,10 +72,16 @@ from ._timers import DelayedCall as DelayedCall
 
 __all__: list[str] = [
     # -- protocols, factories, tasks and endpoints
+    "AbstractDatagramProtocol",
     "BaseProtocol",
     "ClientFactory",
     "Clock",
+    "ConnectAttempt",
+    "ConnectedDatagramProtocol",
+    "ConnectorState",
     # -- failures and Deferreds
+    "DatagramPort",
+    "DatagramProtocol",
     "Deferred",
     "DeferredList",
     "DelayedCall",
@@ -70,11 +91,14 @@ __all__: list[str] = [
     "LoopingCall",
     "NoCurrentExceptionError",
     "Poller",
+    "PortState",
     "ProducerSlot",
     "Protocol",
     "Reactor",
     "ReconnectingClientFactory",
     "ServerFactory",
+    "StreamConnector",
+    "StreamPort",
     # -- stream transports shared by the transport distributions
     "StreamState",
     "StreamTransport",
@@ -82,9 +106,12 @@ __all__: list[str] = [
     "ThreadedResolver",
     "anyAddress",
     "availablePollers",
+    "bindErrorFor",
     "bindInet",
     "clientFromString",
+    "connectErrorFor",
     "connectProtocol",
+    "connectionErrorFor",
     "createPoller",
     "deferLater",
     "deferToThread",

@@ -147,6 +147,26 @@ class _WriteBuffer:
         self._views = None
         return True
 
+    def peek(self, limit: int) -> list[memoryview]:
+        """The first ``limit`` queued bytes (fewer if fewer wait), as views,
+        without removing them; for senders that must stop at a byte (a
+        descriptor travels with one)."""
+        out: list[memoryview] = []
+        for view in self._views or ():
+            if limit <= 0 or len(out) >= IOV_MAX:
+                break
+            n = view.nbytes
+            out.append(view if n <= limit else view[:limit])
+            limit -= n
+        return out
+
+    def consume(self, sent: int) -> None:
+        """Forget the first ``sent`` bytes, once a caller has sent them."""
+        if sent:
+            self._consume(sent)
+        if not self.size:
+            self._views = None
+
     def _consume(self, sent: int) -> None:
         """Forget the first ``sent`` bytes, cutting the chunk they end in."""
         self.size -= sent

@@ -1,4 +1,4 @@
-"""Socket errors of connecting and listening, mapped to plait errors once.
+"""Socket errors of connecting, mapped to plait errors once, for every family.
 
 An established connection's failures are mapped by
 ``connectionErrorFor`` in plait-core; this module covers the steps

@@ -1,9 +1,13 @@
-"""The base class of datagram protocols.
+"""The base classes of datagram protocols, for every datagram family.
 
 A datagram protocol is attached to one port at a time in the common case,
 but the same instance may serve several ports: ``doStart``/``doStop`` count
 them, and ``startProtocol``/``stopProtocol`` run on the first start and the
 last stop, the way a factory's ``startFactory``/``stopFactory`` do.
+
+:class:`DatagramProtocol` hears each datagram with the address it came
+from; :class:`ConnectedDatagramProtocol` serves a port connected to one
+peer, so it hears the datagram alone.
 """
 
 from __future__ import annotations
@@ -11,13 +15,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-__all__ = ["DatagramProtocol"]
+__all__ = ["AbstractDatagramProtocol", "ConnectedDatagramProtocol", "DatagramProtocol"]
 
-log = logging.getLogger("plait.udp")
+log = logging.getLogger("plait.core")
 
 
-class DatagramProtocol:
-    """Receives datagrams from a UDP port; subclasses override the hooks.
+class AbstractDatagramProtocol:
+    """The life cycle every datagram protocol shares.
 
     :attr transport: the port while the protocol is attached, else None.
     :attr numPorts: how many ports use this protocol now.
@@ -87,10 +91,29 @@ class DatagramProtocol:
     def stopProtocol(self) -> None:
         """Called once the protocol no longer listens; override to clean up."""
 
+
+class DatagramProtocol(AbstractDatagramProtocol):
+    """Receives datagrams from a port; subclasses override the hooks."""
+
     def datagramReceived(self, datagram: bytes, addr: Any) -> None:
-        """A datagram arrived from ``addr``, a ``(host, port)`` pair."""
+        """A datagram arrived from ``addr`` (a ``(host, port)`` pair for
+        UDP, a path for a UNIX socket)."""
 
     def connectionRefused(self) -> None:
-        """On a connected port: the peer's host said nothing listens there
-        (an ICMP port unreachable came back). Datagrams may still be lost
-        without this being called."""
+        """On a connected port: nothing listens at the peer's address (for
+        UDP an ICMP port unreachable came back). Datagrams may still be
+        lost without this being called."""
+
+
+class ConnectedDatagramProtocol(AbstractDatagramProtocol):
+    """Serves a port connected to one peer; subclasses override the hooks."""
+
+    def datagramReceived(self, datagram: bytes) -> None:
+        """A datagram arrived from the peer."""
+
+    def connectionFailed(self, failure: Any) -> None:
+        """The port could not be connected, or lost its peer (a
+        :class:`plait.core.Failure` says why)."""
+
+    def connectionRefused(self) -> None:
+        """Nothing listens at the peer's address (any more)."""

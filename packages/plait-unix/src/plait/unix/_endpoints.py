@@ -1,0 +1,146 @@
+"""UNIX endpoints: listen and connect as Deferred-returning calls.
+
+A client endpoint fires its Deferred once the protocol is connected (after
+its ``connectionMade``); a failure to connect fails it, with the error the
+connector reported. Cancelling it abandons the attempt (or closes the
+fresh connection) and fails it with ConnectingCancelledError.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zope.interface import implementer
+
+from plait.core import ConnectorState, Deferred, Failure, fail, succeed
+from plait.errors import ConnectingCancelledError, NoProtocol
+from plait.interfaces import IStreamClientEndpoint, IStreamServerEndpoint
+
+from ._paths import Path
+
+__all__ = ["UNIXClientEndpoint", "UNIXServerEndpoint"]
+
+
+class _EndpointFactory:
+    """The factory one connection attempt of an endpoint hands to
+    ``connectUNIX``: it fires the endpoint's Deferred."""
+
+    def __init__(self, factory: Any, deferred: Deferred[Any]) -> None:
+        self.factory = factory
+        self.deferred = deferred
+
+    def doStart(self) -> None:
+        self.factory.doStart()
+
+    def doStop(self) -> None:
+        self.factory.doStop()
+
+    def startedConnecting(self, connector: Any) -> None:
+        pass
+
+    def buildProtocol(self, addr: Any) -> Any:
+        try:
+            protocol = self.factory.buildProtocol(addr)
+        except Exception:
+            self._fail(Failure())
+            return None
+        if protocol is None:
+            self._fail(Failure(NoProtocol()))
+        return protocol
+
+    def connectionEstablished(self, connector: Any, protocol: Any) -> None:
+        if not self.deferred.called:
+            self.deferred.callback(protocol)
+
+    def clientConnectionFailed(self, connector: Any, reason: Failure) -> None:
+        self._fail(reason)
+
+    def clientConnectionLost(self, connector: Any, reason: Failure) -> None:
+        self._fail(reason)  # only matters if lost before it was established
+
+    def _fail(self, reason: Failure) -> None:
+        if not self.deferred.called:
+            self.deferred.errback(reason)
+
+
+@implementer(IStreamServerEndpoint)
+class UNIXServerEndpoint:
+    """Listens on a UNIX socket (see ``listenUNIX`` for the arguments)."""
+
+    def __init__(
+        self,
+        reactor: Any,
+        address: Path,
+        backlog: int = 50,
+        mode: int = 0o666,
+        wantPID: bool = False,
+    ) -> None:
+        self._reactor = reactor
+        self._address = address
+        self._backlog = backlog
+        self._mode = mode
+        self._wantPID = wantPID
+
+    def listen(self, protocolFactory: Any) -> Deferred[Any]:
+        """A Deferred of the listening port, or of the reason it cannot listen."""
+        try:
+            port = self._reactor.listenUNIX(
+                self._address, protocolFactory, self._backlog, self._mode, self._wantPID
+            )
+        except Exception:
+            # CannotListenError, and bad arguments too: an endpoint reports
+            # through its Deferred.
+            return fail(Failure())
+        return succeed(port)
+
+    def __repr__(self) -> str:
+        return f"<UNIXServerEndpoint {self._address!r}>"
+
+
+@implementer(IStreamClientEndpoint)
+class UNIXClientEndpoint:
+    """Connects to a UNIX socket (see ``connectUNIX`` for the arguments)."""
+
+    def __init__(
+        self,
+        reactor: Any,
+        path: Path,
+        timeout: float | None = 30,
+        checkPID: bool = False,
+    ) -> None:
+        self._reactor = reactor
+        self._path = path
+        self._timeout = timeout
+        self._checkPID = checkPID
+
+    def connect(self, protocolFactory: Any) -> Deferred[Any]:
+        """A Deferred of the connected protocol, or of the ConnectError."""
+        box: list[Any] = []
+
+        def cancel(d: Deferred[Any]) -> None:
+            connector = box[0] if box else None
+            if connector is None:
+                return
+            state = getattr(connector, "state", ConnectorState.CONNECTING)
+            if state is ConnectorState.CONNECTING:
+                d.errback(Failure(ConnectingCancelledError(connector.getDestination())))
+                connector.stopConnecting()
+            elif state is ConnectorState.CONNECTED:
+                d.errback(Failure(ConnectingCancelledError(connector.getDestination())))
+                connector.transport.abortConnection()
+
+        d: Deferred[Any] = Deferred(cancel)
+        try:
+            connector = self._reactor.connectUNIX(
+                self._path,
+                _EndpointFactory(protocolFactory, d),
+                self._timeout,
+                self._checkPID,
+            )
+        except Exception:
+            return fail(Failure())
+        box.append(connector)
+        return d
+
+    def __repr__(self) -> str:
+        return f"<UNIXClientEndpoint {self._path!r}>"
