@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from plait.address import UNIXAddress
-from plait.core import Factory, Protocol
+from plait.core import ClientFactory, Factory, Protocol
 from plait.errors import CannotListenError, InvalidAddressError
 from plait.interfaces import IListeningPort, IReactorUNIX, IReactorUNIXDatagram
 
@@ -68,6 +68,19 @@ def test_bytes_paths_work(reactor: Any, sockdir: Path) -> None:
     port = reactor.listenUNIX(path, _factory())
     assert os.path.exists(path)
     assert port.getHost() == UNIXAddress(path)
+    port.stopListening()
+    assert not os.path.exists(path)
+
+
+def test_path_objects_work(reactor: Any, sockdir: Path) -> None:
+    """A pathlib.Path listens, connects, and is named by its str."""
+    path = sockdir / "p"
+    port = reactor.listenUNIX(path, _factory())
+    assert os.path.exists(path)
+    assert port.getHost() == UNIXAddress(str(path))
+    connector = reactor.connectUNIX(path, ClientFactory.forProtocol(Protocol))
+    assert connector.getDestination() == UNIXAddress(str(path))
+    connector.disconnect()
     port.stopListening()
     assert not os.path.exists(path)
 

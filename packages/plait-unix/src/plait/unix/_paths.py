@@ -48,16 +48,19 @@ def isAbstract(address: Path) -> bool:
 def checkAddress(address: object) -> Path:
     """``address`` if it can name a UNIX socket.
 
-    :raises TypeError: it is neither ``str`` nor ``bytes``.
+    :raises TypeError: it is neither ``str`` nor ``bytes`` (nor a path
+        object such as ``pathlib.Path``, which is taken as its ``str``).
     :raises plait.errors.InvalidAddressError: it is empty, holds a NUL
         inside a path, or is longer than ``sun_path`` allows (the message
         gives the limit).
     """
     if isinstance(address, bytearray):
         address = bytes(address)
+    elif isinstance(address, os.PathLike):
+        address = os.fspath(address)
     if not isinstance(address, (str, bytes)):
         raise TypeError(
-            f"a UNIX socket address is a str or bytes path, not "
+            f"a UNIX socket address is a str, bytes or os.PathLike path, not "
             f"{type(address).__name__}"
         )
     try:
