@@ -176,6 +176,57 @@ def test_push_producer_over_tls(reactor: Any, until: Any, certs: Any) -> None:
     port.stopListening()
 
 
+def test_close_asked_for_as_the_handshake_ends_still_waits_for_the_peer(
+    reactor: Any, until: Any, certs: Any
+) -> None:
+    """A producer that finishes and closes while the handshake completes
+    leaves the socket open until the peer answered: a server that reads
+    late still gets every byte, and nobody sees a reset."""
+
+    class SlowReader(Recorder):
+        def connectionMade(self) -> None:
+            self.transport.whenHandshakeDone().addCallback(self._handshaken)
+
+        def _handshaken(self, _: object) -> None:
+            self.transport.pauseProducing()
+            reactor.callLater(0.3, self.transport.resumeProducing)
+
+    server = SlowReader()
+    port = serve(
+        reactor, server, optionsForServerTLS(certs.serverChain, certs.serverKey)
+    )
+    payload = b"q" * (1024 * 1024)
+
+    @implementer(IPushProducer)
+    class OneShot(Recorder):
+        def connectionMade(self) -> None:
+            self.transport.registerProducer(self, True)
+            self.transport.whenHandshakeDone().addCallback(self._send)
+
+        def _send(self, _: object) -> None:
+            self.transport.write(payload)
+            self.transport.unregisterProducer()
+            self.transport.loseConnection()
+
+        def pauseProducing(self) -> None:
+            pass
+
+        def resumeProducing(self) -> None:
+            pass
+
+        def stopProducing(self) -> None:
+            pass
+
+    client = OneShot()
+    options = optionsForClientTLS("localhost", trustRoot=certs.ca)
+    reactor.connectSSL("127.0.0.1", port.getHost().port, single(client), options)
+    until(reactor, lambda: bool(server.lost) and bool(client.lost), timeout=30)
+    assert len(server.data) == len(payload)
+    assert server.lost[0].check(ConnectionDone)
+    assert client.lost[0].check(ConnectionDone)
+    port.stopListening()
+
+
 def test_wrong_hostname_fails_with_the_reason(
     reactor: Any, until: Any, certs: Any
 ) -> None:

@@ -364,6 +364,14 @@ class TLSTransport:
         state = engine.state
         if self._producer is not None or state is _HANDSHAKING:
             return
+        if state is _SHUTTING_DOWN:
+            # Our close_notify is out already; what is left is waiting for
+            # the peer's. Closing the socket now, with its answer (or its
+            # session tickets) unread, would reset the connection and could
+            # destroy what the peer has not read of ours yet.
+            if self._close is _Close.ALL and self._lingerTimer is None:
+                self._linger()
+            return
         if state is _OPEN or state is _PEER_CLOSED:
             try:
                 engine.close()
