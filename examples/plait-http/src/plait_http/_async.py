@@ -55,7 +55,10 @@ class _Started:
         while True:
             try:
                 sent = yield yielded
-            except BaseException as error:  # noqa: PERF203  # thrown in by the driver
+            except GeneratorExit:  # noqa: PERF203  # closed while waiting
+                coro.close()
+                raise
+            except BaseException as error:  # thrown in by the driver
                 try:
                     yielded = coro.throw(error)
                 except StopIteration as stop:
