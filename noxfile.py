@@ -22,6 +22,7 @@ import workspace  # tools/workspace.py, beside this file
 
 ROOT = Path(__file__).parent.resolve()
 CONSTRAINTS = str(ROOT / "tools" / "constraints.txt")
+BENCH_PACKAGES = ROOT / "tools" / "bench-packages.txt"
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 DEFAULT_PYTHON = "3.11"
 
@@ -342,15 +343,25 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(python=DEFAULT_PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks beside Twisted, asyncio and uvloop, in one run, with ratios."""
+    """Benchmarks beside Twisted, asyncio and uvloop (and, for HTTP,
+    twisted.web, aiohttp and uvicorn), in one run, with ratios."""
+    # The load generators that are Debian packages (wrk for HTTP).
+    session.run(
+        str(ROOT / "tools" / "system-packages.sh"), str(BENCH_PACKAGES), external=True
+    )
     wheels = _wheelhouse(session)
+    workspace.build_all(EXAMPLES, wheels, CONSTRAINTS, wheel_only=True, run=session.run)
     _install(
         session,
         "--find-links",
         str(wheels),
         workspace.by_name(DISTS, "plait").requirement(),
+        *(example.requirement() for example in EXAMPLES),
         "twisted",
         "uvloop",
         "pyinstrument",
+        "aiohttp",
+        "uvicorn",
+        "httptools",
     )
     session.run("python", str(ROOT / "benchmarks" / "run.py"), *session.posargs)

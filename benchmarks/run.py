@@ -19,7 +19,14 @@ from collections import defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-MODULES = ["bench_timers", "bench_deferred", "bench_threads", "bench_tcp", "bench_udp"]
+MODULES = [
+    "bench_timers",
+    "bench_deferred",
+    "bench_threads",
+    "bench_tcp",
+    "bench_udp",
+    "bench_http",
+]
 
 
 def collect(names: list[str], repeat: int) -> list[tuple[str, str, float]]:
@@ -39,7 +46,7 @@ def table(rows: list[tuple[str, str, float]]) -> str:
     by_bench: dict[str, dict[str, float]] = defaultdict(dict)
     for bench, impl, seconds in rows:
         by_bench[bench][impl] = seconds
-    lines = [f"{'benchmark':<34}{'implementation':<16}{'seconds':>10}{'ratio':>9}"]
+    lines = [f"{'benchmark':<34}{'implementation':<16}{'value':>10}{'ratio':>9}"]
     for bench, impls in by_bench.items():
         mine = impls.get("plait")
         for impl, seconds in sorted(impls.items(), key=lambda kv: kv[0] != "plait"):

@@ -324,3 +324,13 @@ def test_graceful_stop_closes_idle_at_once(memory: Memory) -> None:
     memory.send(GET)
     memory.factory.stopGracefully(5.0)
     assert memory.transport.disconnecting
+
+
+def test_head_does_not_run_a_streamed_body(memory: Memory, recorder: Recorder) -> None:
+    """HEAD of a streamed response sends the head and never reads the
+    iterator."""
+    memory.send(b"HEAD /stream?1000000 HTTP/1.1\r\n\r\n" + GET)
+    out = memory.take()
+    assert out.startswith(b"HTTP/1.1 200 OK\r\n") and out.endswith(b"Hello, world!")
+    assert b"xxxx" not in out
+    assert recorder.produced == 0

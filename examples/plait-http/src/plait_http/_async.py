@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator
 from http import HTTPStatus
+from types import CoroutineType
 from typing import Any
 
 from plait.core import Deferred, Failure, ensureDeferred
@@ -136,7 +137,7 @@ class AsyncHandler:
             if type(result) is Response:
                 self._answer(exchange, result)
                 return
-            if not isinstance(result, Coroutine):
+            if type(result) is not CoroutineType and not isinstance(result, Coroutine):
                 if not isinstance(result, Awaitable):
                     raise TypeError(
                         f"the handler returned {result!r}: it must be an async "
@@ -186,11 +187,25 @@ class AsyncHandler:
             return
         if exchange.state is not _SENDING:
             return  # the connection is gone
+        iterator = body.__aiter__()
+        if not exchange.sendsBody:
+            # HEAD, 204, 304: the body is never read, only closed.
+            close = getattr(iterator, "aclose", None)
+            if close is not None:
+                ensureDeferred(close()).addErrback(self._closeFailed, exchange)
+            exchange.finish()
+            return
         pump = _Pump()
         exchange.registerProducer(pump, True)
-        iterator = body.__aiter__()
         ensureDeferred(_stream(exchange, iterator, pump)).addBoth(
             self._streamed, exchange
+        )
+
+    def _closeFailed(self, failure: Failure, exchange: Exchange) -> None:
+        log.error(
+            "%r: closing the unread body failed",
+            exchange,
+            exc_info=(type(failure.value), failure.value, failure.tb),
         )
 
     def _streamed(self, outcome: Any, exchange: Exchange) -> None:

@@ -251,7 +251,7 @@ class HTTPChannel(Protocol):
                 if self._paused & _PIPELINE and len(queue) <= self._pipelineDepth:
                     self._resume(_PIPELINE)
                 self._active = exchange
-                exchange._move(_ACTIVE)
+                exchange._start()
                 try:
                     self._handler.requestReceived(exchange)
                 except Exception:

@@ -140,6 +140,12 @@ class Exchange:
         """Where this exchange stands."""
         return self._state
 
+    def _start(self) -> None:
+        """From the channel: this exchange's turn has come."""
+        if self._state is not _S.WAITING:
+            self._move(_S.ACTIVE)  # raises: only a waiting exchange starts
+        self._state = _S.ACTIVE
+
     def _move(self, new: ExchangeState) -> None:
         if new not in _TRANSITIONS[self._state]:
             raise RuntimeError(
@@ -195,6 +201,12 @@ class Exchange:
         parts.append(b"\r\n")
         return b"".join(parts)
 
+    @property
+    def sendsBody(self) -> bool:
+        """False once the head is sent for a response without a body (HEAD,
+        204, 304): what :meth:`write` is given is then dropped."""
+        return self._sendBody
+
     def respond(
         self, status: int, headers: HeaderPairs = (), body: bytes = b""
     ) -> None:
@@ -210,7 +222,7 @@ class Exchange:
                 )
         else:
             body = b""
-        self._state = _S.SENDING
+        self._state = _S.SENDING  # from ACTIVE, checked by _head
         transport = self._channel.transport
         if len(body) > 16384:
             transport.writeSequence((head, body))
@@ -282,7 +294,9 @@ class Exchange:
         self._complete()
 
     def _complete(self) -> None:
-        self._move(_S.DONE)
+        # Only reached from SENDING, whose move to DONE is always legal: the
+        # table lookup is skipped on this per-request path.
+        self._state = _S.DONE
         self._channel._exchangeDone(self)
 
     def abort(self) -> None:
