@@ -32,6 +32,7 @@ class Recorder:
     produced: int = 0
     streamClosed: bool = False
     released: list[Deferred[None]] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
 
 
 def makeApp(seen: Recorder) -> Any:
@@ -52,10 +53,19 @@ def makeApp(seen: Recorder) -> Any:
         if path == b"/boom":
             raise RuntimeError("secret detail of the failure")
         if path == b"/wait":
-            gate: Deferred[None] = Deferred()
+            gate = Deferred[None]()
             seen.released.append(gate)
             await gate
             return Response(200, TEXT, b"released")
+        if path == b"/hold":
+            seen.requests.append(request)
+            gate = Deferred()
+            seen.released.append(gate)
+            await gate
+            size = 0
+            async for chunk in request.body:
+                size += len(chunk)
+            return Response(200, TEXT, str(size).encode())
         if path == b"/stream":
             total = int(query or b"0")
             return Response(200, TEXT, stream(seen, total))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import random
+import select
 import shutil
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from plait.core import Deferred
+from plait_http import BODY_HIGH_WATER
 
 CURL = shutil.which("curl")
 needsCurl = pytest.mark.skipif(
@@ -258,3 +260,38 @@ def test_stop_gracefully_finishes_in_flight(live: Any, recorder: Any) -> None:
         if live.call(lambda: bool(stopped)):
             break
     assert stopped == [None]
+
+
+def test_unread_upload_pauses_the_socket(live: Any, recorder: Any) -> None:
+    """A handler that does not read yet: the server stops reading the socket,
+    the client's send stalls with the server holding under a bound, and the
+    whole body arrives once the handler reads."""
+    total = 64 * 1024 * 1024
+    sock = live.connect()
+    sock.sendall(b"POST /hold HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % total)
+    sock.setblocking(False)
+    block = b"b" * 65536
+    sent = 0
+    while sent < total:
+        _, writable, _ = select.select([], [sock], [], 0.5)
+        if not writable:
+            break  # the kernel buffers are full and the server is not reading
+        try:
+            sent += sock.send(block[: total - sent])
+        except BlockingIOError:
+            continue
+    assert sent < total
+    held = live.call(lambda: recorder.requests[0].exchange._buffered)
+    assert held <= BODY_HIGH_WATER + 65536
+    live.call(recorder.released[0].callback, None)
+    sock.setblocking(True)
+    sock.settimeout(10)
+    while sent < total:
+        sent += sock.send(block[: total - sent])
+    out = b""
+    while not out.endswith(b"%d" % total):
+        data = sock.recv(65536)
+        assert data
+        out += data
+    sock.close()
+    assert out.startswith(b"HTTP/1.1 200 OK")
