@@ -176,6 +176,21 @@ class Exchange:
             # The client waits for our word before sending the body; we
             # answer without it, so this connection cannot be reused.
             close = True
+        if (
+            length is not None
+            and encoded.contentLength is None
+            and status not in _BODYLESS_STATUS
+        ):
+            # The common case, a body of known length: everything after the
+            # date line depends only on the headers, the length and the
+            # connection's fate, and is kept with the encoded headers.
+            self._sendBody = not self._isHead
+            self._remaining = length
+            if close:
+                self._closeAfter = True
+            return (
+                line + dateLine() + encoded.tail(length, close, self._keepAliveHeader)
+            )
         parts = [line, dateLine(), encoded.block]
         sendBody = not self._isHead and status not in _BODYLESS_STATUS
         self._sendBody = sendBody

@@ -88,12 +88,36 @@ class EncodedHeaders:
     ``connection: close``.
     """
 
-    __slots__ = ("block", "close", "contentLength")
+    __slots__ = ("_tails", "block", "close", "contentLength")
 
     def __init__(self, block: bytes, contentLength: int | None, close: bool) -> None:
         self.block = block
         self.contentLength = contentLength
         self.close = close
+        self._tails: dict[tuple[int, bool, bool], bytes] | None = None
+
+    def tail(self, length: int, close: bool, keepAlive: bool) -> bytes:
+        """The head after the date line, for a body of *length* bytes: the
+        headers, ``content-length``, the ``connection`` line (``close``, or
+        ``keep-alive`` when *keepAlive* asks for it) and the blank line.
+        Kept for a few lengths, since a server sends the same ones often."""
+        tails = self._tails
+        key = (length, close, keepAlive)
+        if tails is not None:
+            found = tails.get(key)
+            if found is not None:
+                return found
+        else:
+            tails = self._tails = {}
+        connection = b""
+        if close:
+            connection = b"" if self.close else b"connection: close\r\n"
+        elif keepAlive:
+            connection = b"connection: keep-alive\r\n"
+        built = b"%scontent-length: %d\r\n%s\r\n" % (self.block, length, connection)
+        if len(tails) < 32:
+            tails[key] = built
+        return built
 
 
 _CACHE: dict[tuple[object, ...], EncodedHeaders] = {}
