@@ -334,3 +334,68 @@ def test_head_does_not_run_a_streamed_body(memory: Memory, recorder: Recorder) -
     assert out.startswith(b"HTTP/1.1 200 OK\r\n") and out.endswith(b"Hello, world!")
     assert b"xxxx" not in out
     assert recorder.produced == 0
+
+
+def test_handler_failing_after_a_wait_gets_500(
+    makeMemory: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A handler that raises after awaiting is answered with 500 too, and
+    its exception is logged once."""
+    gate: Deferred[None] = Deferred()
+
+    async def late(request: Any) -> Response:
+        await gate
+        raise KeyError("hidden")
+
+    memory = makeMemory(late)
+    with caplog.at_level(logging.ERROR, logger="plait_http"):
+        memory.send(GET)
+        gate.callback(None)
+    out = memory.take()
+    assert out.startswith(b"HTTP/1.1 500 ") and b"hidden" not in out
+    assert len([r for r in caplog.records if r.exc_info]) == 1
+
+
+def test_plain_function_returning_response_is_served(makeMemory: Any) -> None:
+    """A handler that is a plain function returning a Response is served."""
+    memory = makeMemory(lambda request: Response(201, [("x-kind", "plain")], b"ok"))
+    memory.send(GET)
+    out = memory.take()
+    assert out.startswith(b"HTTP/1.1 201 Created\r\n") and b"x-kind: plain\r\n" in out
+
+
+def test_content_length_mismatch_is_a_handler_error(makeMemory: Any) -> None:
+    """A content-length that disagrees with a bytes body is refused with 500."""
+
+    async def wrong(request: Any) -> Response:
+        return Response(200, ((b"content-length", b"99"),), b"short")
+
+    memory = makeMemory(wrong)
+    memory.send(GET)
+    assert memory.take().startswith(b"HTTP/1.1 500 ")
+
+
+def test_given_content_length_frames_a_stream(makeMemory: Any) -> None:
+    """A streamed body with its own content-length is sent unchunked."""
+
+    async def parts() -> Any:
+        yield b"abc"
+        yield b"de"
+
+    async def sized(request: Any) -> Response:
+        return Response(200, ((b"Content-Length", b"5"),), parts())
+
+    memory = makeMemory(sized)
+    memory.send(GET + GET)
+    out = memory.take()
+    assert b"chunked" not in out and out.count(b"content-length: 5\r\n\r\nabcde") == 2
+
+
+def test_cached_head_tracks_connection_close(memory: Memory) -> None:
+    """The same response on a kept-alive and on a closing request differs
+    only by its connection line."""
+    memory.send(GET + b"GET /hello HTTP/1.1\r\nConnection: close\r\n\r\n")
+    first, second = memory.take().split(b"HTTP/1.1 200 OK")[1:]
+    assert b"connection" not in first
+    assert b"connection: close\r\n" in second and second.endswith(b"Hello, world!")
+    assert memory.transport.disconnecting
