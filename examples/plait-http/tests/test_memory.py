@@ -151,6 +151,7 @@ def test_bad_header_after_good_request_answers_both(memory: Memory) -> None:
     memory.send(GET + b"GET / HTTP/1.1\r\nBad Header\r\n\r\n")
     out = memory.take()
     assert out.index(b"200 OK") < out.index(b"400 Bad Request")
+    assert out.count(b"connection: close") == 1
     assert memory.transport.disconnecting
 
 
@@ -399,3 +400,24 @@ def test_cached_head_tracks_connection_close(memory: Memory) -> None:
     assert b"connection" not in first
     assert b"connection: close\r\n" in second and second.endswith(b"Hello, world!")
     assert memory.transport.disconnecting
+
+
+def test_nothing_after_a_closing_request_is_answered(memory: Memory) -> None:
+    """Requests pipelined after an HTTP/1.0 request without keep-alive are
+    not read: one answer, then the connection closes."""
+    memory.send(b"GET /hello HTTP/1.0\r\n\r\n" + GET)
+    out = memory.take()
+    assert out.count(b"HTTP/1.1 200 OK") == 1 and b"connection: close" in out
+    assert memory.transport.disconnecting
+
+
+def test_upgrade_request_is_answered_plainly_then_closed(memory: Memory) -> None:
+    """A request asking for a protocol switch gets a plain answer, and the
+    connection closes (the server switches to nothing)."""
+    memory.send(
+        b"GET /hello HTTP/1.1\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n"
+        b"\x81\x05hello"
+    )
+    out = memory.take()
+    assert out.startswith(b"HTTP/1.1 200 OK") and out.endswith(b"Hello, world!")
+    assert b"connection: close" in out and memory.transport.disconnecting

@@ -303,8 +303,9 @@ class HTTPChannel(Protocol):
         self.transport.loseConnection()
 
     def closingAfter(self, exchange: Exchange) -> bool:
-        """Whether *exchange* is the last one this connection answers."""
-        return self._closing and not self._queue
+        """Whether *exchange* is the last one this connection answers (an
+        error answer still to come after it is the last one, then)."""
+        return self._closing and not self._queue and self._pendingError is None
 
     def _exchangeDone(self, exchange: Exchange) -> None:
         """From an exchange: its response is complete."""
