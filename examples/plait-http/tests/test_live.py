@@ -295,3 +295,24 @@ def test_unread_upload_pauses_the_socket(live: Any, recorder: Any) -> None:
         out += data
     sock.close()
     assert out.startswith(b"HTTP/1.1 200 OK")
+
+
+def test_stalled_clients_do_not_hold_up_others(live: Any) -> None:
+    """Clients stalled mid-head, mid-body and not reading do not keep a good
+    client from being served at once."""
+    stalled = [live.connect() for _ in range(30)]
+    try:
+        for i, sock in enumerate(stalled):
+            if i % 3 == 0:
+                sock.sendall(b"GET /hello HTTP/1.1\r\nHost: sl")
+            elif i % 3 == 1:
+                sock.sendall(b"POST /echo HTTP/1.1\r\nContent-Length: 100\r\n\r\nab")
+            else:
+                sock.sendall(b"GET /stream?100000000 HTTP/1.1\r\n\r\n")
+        conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=10)
+        conn.request("GET", "/hello")
+        assert conn.getresponse().read() == b"Hello, world!"
+        conn.close()
+    finally:
+        for sock in stalled:
+            sock.close()
