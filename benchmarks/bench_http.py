@@ -280,7 +280,10 @@ def measure(
         for impl in impls:
             _wrk(servers[impl][1], 1)  # warm up: connections, caches, JITs
         for round_ in range(repeat):
-            for impl in impls:
+            # Each round starts with the next server, so that none always
+            # runs first (or last) after the machine's quiet or busy spells.
+            shift = round_ % len(impls)
+            for impl in impls[shift:] + impls[:shift]:
                 process, port = servers[impl]
                 before = _cpuSeconds(process.pid)
                 rps, p99, total = parseWrk(_wrk(port, seconds))
