@@ -47,7 +47,8 @@ def is_sibling(req: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Distribution:
-    """One directory under packages/ and what its pyproject.toml declares."""
+    """One directory under packages/ (or examples/) and what its pyproject.toml
+    declares."""
 
     name: str
     path: Path
