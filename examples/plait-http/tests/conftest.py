@@ -4,8 +4,7 @@
 - ``memory``: a channel over a StringTransport with a fake clock, for
   deterministic tests of timers, flow control and framing.
 - ``live``: a real server on loopback, its reactor in a thread, for real
-  clients (http.client, curl, raw sockets); parametrised over the pollers
-  where a test asks for ``livePerPoller``.
+  clients (http.client, curl, raw sockets), once for each poller.
 """
 
 from __future__ import annotations
@@ -191,27 +190,10 @@ class LiveServer:
         self.reactor.close()
 
 
-@pytest.fixture
-def live(app: Any) -> Iterator[LiveServer]:
-    """The test app served on loopback by a reactor in a thread."""
-    server = LiveServer(app)
-    yield server
-    server.close()
-
-
 @pytest.fixture(params=availablePollers())
-def livePerPoller(request: pytest.FixtureRequest, app: Any) -> Iterator[LiveServer]:
-    """The test app on loopback, once for each poller."""
+def live(request: pytest.FixtureRequest, app: Any) -> Iterator[LiveServer]:
+    """The test app served on loopback by a reactor in a thread, once for
+    each poller."""
     server = LiveServer(app, poller=request.param)
     yield server
     server.close()
-
-
-def readResponse(sock: socket.socket) -> bytes:
-    """Read until the peer closes (the socket has a timeout)."""
-    parts = []
-    while True:
-        data = sock.recv(65536)
-        if not data:
-            return b"".join(parts)
-        parts.append(data)

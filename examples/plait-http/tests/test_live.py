@@ -31,9 +31,9 @@ def readAll(sock: socket.socket) -> bytes:
         parts.append(data)
 
 
-def test_http_client_keep_alive(livePerPoller: Any) -> None:
+def test_http_client_keep_alive(live: Any) -> None:
     """http.client sends several requests over one kept-alive connection."""
-    conn = http.client.HTTPConnection("127.0.0.1", livePerPoller.port, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=10)
     bodies = []
     sockets = set()
     for _ in range(3):
