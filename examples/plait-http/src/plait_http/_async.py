@@ -82,6 +82,7 @@ class _Pump:
         self._waiter: Deferred[None] | None = None
 
     def wait(self) -> Deferred[None]:
+        """A Deferred that fires when the pump may go on."""
         waiter: Deferred[None] = Deferred()
         self._waiter = waiter
         return waiter
@@ -93,13 +94,16 @@ class _Pump:
             waiter.callback(None)
 
     def pauseProducing(self) -> None:
+        """The transport is full: stop after the current chunk."""
         self.paused = True
 
     def resumeProducing(self) -> None:
+        """The transport has room: read the iterator again."""
         self.paused = False
         self._wake()
 
     def stopProducing(self) -> None:
+        """The connection is gone: stop reading the iterator."""
         self.stopped = True
         self._wake()
 

@@ -98,6 +98,7 @@ class HTTPChannel(Protocol):
     # -- connection --------------------------------------------------------
 
     def connectionMade(self) -> None:
+        """Register with the factory; the first head is due within headerTimeout."""
         self._factory._channelOpened(self)
         try:
             self.transport.setTcpNoDelay(True)
@@ -106,6 +107,7 @@ class HTTPChannel(Protocol):
         self._arm(self._factory.headerTimeout)
 
     def connectionLost(self, reason: Any) -> None:
+        """Tell every exchange of this connection that it is gone."""
         self._ignoring = True
         self._deadline = None
         timer, self._timer = self._timer, None
@@ -124,6 +126,7 @@ class HTTPChannel(Protocol):
     # -- parser callbacks --------------------------------------------------
 
     def on_message_begin(self) -> None:
+        """httptools: a request starts; its head is due within headerTimeout."""
         if self._ignoring or self._stopAfterMessage:
             raise _StopParsing()
         self._inHead = True
@@ -135,12 +138,14 @@ class HTTPChannel(Protocol):
         self._arm(self._factory.headerTimeout)
 
     def on_url(self, url: bytes) -> None:
+        """httptools: (part of) the request target."""
         self._url = self._url + url if self._url else url
         self._headerBytes += len(url)
         if self._headerBytes > self._maxHeaderBytes:
             raise _HeadersTooLarge()
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        """httptools: one header, whole."""
         size = self._headerBytes + len(name) + len(value) + 4
         self._headerBytes = size
         if size > self._maxHeaderBytes:
@@ -151,6 +156,7 @@ class HTTPChannel(Protocol):
         self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        """httptools: the head is complete; queue its exchange."""
         parser = self._parser
         self._inHead = False
         self._deadline = None
@@ -171,12 +177,14 @@ class HTTPChannel(Protocol):
             self._pause(_PIPELINE)
 
     def on_body(self, body: bytes) -> None:
+        """httptools: a piece of the body (chunk framing removed)."""
         exchange = self._current
         if exchange is not None:
             exchange._bodyData(body)
             self._notify = exchange
 
     def on_message_complete(self) -> None:
+        """httptools: the request is complete, body included."""
         exchange = self._current
         if exchange is None:
             return
@@ -191,6 +199,7 @@ class HTTPChannel(Protocol):
     # -- input -------------------------------------------------------------
 
     def dataReceived(self, data: bytes) -> None:
+        """Parse *data*, then deliver body chunks and start waiting exchanges."""
         if self._ignoring:
             return
         try:
@@ -387,4 +396,5 @@ class HTTPChannel(Protocol):
             self.transport.loseConnection()
 
     def logPrefix(self) -> str:
+        """The name of this connection in log messages."""
         return "HTTPChannel"
