@@ -82,6 +82,7 @@ class HTTPFactory(ServerFactory):
         self._allClosed: list[Deferred[None]] = []
 
     def buildProtocol(self, addr: Any) -> HTTPChannel:
+        """A new channel for one connection."""
         channel = HTTPChannel(self)
         channel.factory = self
         return channel
