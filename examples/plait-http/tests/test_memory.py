@@ -421,3 +421,12 @@ def test_upgrade_request_is_answered_plainly_then_closed(memory: Memory) -> None
     out = memory.take()
     assert out.startswith(b"HTTP/1.1 200 OK") and out.endswith(b"Hello, world!")
     assert b"connection: close" in out and memory.transport.disconnecting
+
+
+def test_headers_just_under_limit_are_accepted(memory: Memory) -> None:
+    """60 KiB of headers, sent in pieces, are within the limit and served."""
+    memory.send(b"GET /hello HTTP/1.1\r\n")
+    for i in range(60):
+        memory.send(b"X-%d: %s\r\n" % (i, b"v" * 1000))
+    memory.send(b"\r\n")
+    assert memory.take().startswith(b"HTTP/1.1 200 OK")
