@@ -22,6 +22,7 @@ import workspace  # tools/workspace.py, beside this file
 
 ROOT = Path(__file__).parent.resolve()
 CONSTRAINTS = str(ROOT / "tools" / "constraints.txt")
+BENCH_PACKAGES = ROOT / "tools" / "bench-packages.txt"
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 DEFAULT_PYTHON = "3.11"
 
@@ -41,6 +42,9 @@ nox.options.sessions = [
 
 INTERPRETERS = workspace.expose_interpreters(PYTHONS, ROOT / ".nox" / "_interpreters")
 DISTS = workspace.distributions(ROOT)
+# Downstream examples: versioned, type-checked and built with the
+# distributions, tested by the `downstream` session, never in the meta one.
+EXAMPLES = workspace.examples(ROOT)
 _WHEELHOUSE: list[Path] = []
 
 
@@ -49,7 +53,7 @@ def _install(session: nox.Session, *args: str) -> None:
     if "--find-links" in args and session.venv_backend == "uv":
         # uv caches a wheel by name and version: without these flags a second
         # run would install the previous build of our own distributions.
-        for dist in DISTS:
+        for dist in DISTS + EXAMPLES:
             fresh += ["--refresh-package", dist.name, "--reinstall-package", dist.name]
     session.install("-c", CONSTRAINTS, *fresh, *args)
 
@@ -120,6 +124,46 @@ def _test_installed(
         )
 
 
+_EXAMPLE_NAMES = [d.name for d in EXAMPLES]
+
+
+@nox.session(python=PYTHONS)
+@nox.parametrize("example", _EXAMPLE_NAMES, ids=_EXAMPLE_NAMES)
+def downstream(session: nox.Session, example: str) -> None:
+    """A downstream example installed from wheels with only the plait
+    distributions it declares: no other one may come along; then its tests."""
+    _report_interpreters(session)
+    info = workspace.by_name(EXAMPLES, example)
+    wheels = _wheelhouse(session)
+    workspace.build_all([info], wheels, CONSTRAINTS, wheel_only=True, run=session.run)
+    _install(
+        session, "--find-links", str(wheels), info.requirement(), *info.test_requires
+    )
+    allowed = workspace.sibling_closure(DISTS + EXAMPLES, info.name)
+    if session.venv_backend == "uv":
+        python = str(Path(session.bin) / "python")
+        session.run("uv", "pip", "list", "--python", python, external=True)
+        session.run("uv", "pip", "check", "--python", python, external=True)
+    else:
+        session.run("python", "-m", "pip", "list")
+        session.run("python", "-m", "pip", "check")
+    session.run("python", "-c", workspace.assert_only_siblings_code(allowed))
+    with tempfile.TemporaryDirectory(prefix="plait-downstream-") as cwd:
+        session.chdir(cwd)
+        session.run("python", "-c", workspace.assert_installed_code(info.modules))
+        session.run(
+            "python",
+            "-m",
+            "pytest",
+            str(info.path / "tests"),
+            "-c",
+            str(ROOT / "pyproject.toml"),
+            "--rootdir",
+            str(info.path),
+            *session.posargs,
+        )
+
+
 @nox.session(python=DEFAULT_PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check over the whole tree."""
@@ -140,12 +184,12 @@ def typecheck(session: nox.Session) -> None:
         "pytest-timeout",
         "tomlkit",
         "nox",
-        *workspace.third_party_requirements(DISTS),
+        *workspace.third_party_requirements(DISTS + EXAMPLES),
     )
     targets: list[str] = []
-    for info in DISTS:
+    for info in DISTS + EXAMPLES:
         targets += info.mypy_targets()
-    mypypath = os.pathsep.join(str(d.path / "src") for d in DISTS)
+    mypypath = os.pathsep.join(str(d.path / "src") for d in DISTS + EXAMPLES)
     session.run("mypy", *targets, env={"MYPYPATH": mypypath})
     session.run(
         "mypy",
@@ -178,10 +222,11 @@ def build(session: nox.Session) -> None:
     out = ROOT / "dist"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
-    workspace.build_all(DISTS, out, CONSTRAINTS, wheel_only=False, run=session.run)
+    built = DISTS + EXAMPLES
+    workspace.build_all(built, out, CONSTRAINTS, wheel_only=False, run=session.run)
     with tempfile.TemporaryDirectory() as again:
         workspace.build_all(
-            DISTS, Path(again), CONSTRAINTS, wheel_only=False, run=session.run
+            built, Path(again), CONSTRAINTS, wheel_only=False, run=session.run
         )
         first = {p.name: _digest(p) for p in _artifacts(out)}
         second = {p.name: _digest(p) for p in _artifacts(Path(again))}
@@ -192,7 +237,7 @@ def build(session: nox.Session) -> None:
         session.error(f"two builds differ: {differ}")
     session.log(f"{len(first)} artifacts, identical across two builds")
     session.run("twine", "check", "--strict", *map(str, _artifacts(out)))
-    problems = workspace.check_wheels(DISTS, out)
+    problems = workspace.check_wheels(built, out)
     if problems:
         session.error("\n".join(problems))
     session.log("wheels: no plait/__init__.py, py.typed in every sub-package")
@@ -209,10 +254,11 @@ def _digest(path: Path) -> str:
 @nox.session(python=False)
 def check_versions(session: nox.Session) -> None:
     """One version for every distribution; siblings pinned with == to it."""
-    problems = workspace.version_problems(DISTS)
+    every = DISTS + EXAMPLES
+    problems = workspace.version_problems(every)
     if problems:
         session.error("\n".join(problems))
-    session.log(f"all {len(DISTS)} distributions at {DISTS[0].version}, pins exact")
+    session.log(f"all {len(every)} distributions at {every[0].version}, pins exact")
 
 
 @nox.session(python=DEFAULT_PYTHON)
@@ -314,17 +360,27 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(python=DEFAULT_PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks beside Twisted, asyncio and uvloop, in one run, with ratios."""
+    """Benchmarks beside Twisted, asyncio and uvloop (and, for HTTP,
+    twisted.web, aiohttp and uvicorn), in one run, with ratios."""
+    # The load generators that are Debian packages (wrk for HTTP).
+    session.run(
+        str(ROOT / "tools" / "system-packages.sh"), str(BENCH_PACKAGES), external=True
+    )
     wheels = _wheelhouse(session)
+    workspace.build_all(EXAMPLES, wheels, CONSTRAINTS, wheel_only=True, run=session.run)
     _install(
         session,
         "--find-links",
         str(wheels),
         workspace.by_name(DISTS, "plait").requirement(),
+        *(example.requirement() for example in EXAMPLES),
         "twisted",
         "uvloop",
         "pyinstrument",
         "matplotlib",
+        "aiohttp",
+        "uvicorn",
+        "httptools",
     )
     # The results, charts and table of the performance page come from this
     # run; commit them when they come from a quiet machine.

@@ -29,6 +29,7 @@ MODULES = [
     "bench_udp",
     "bench_memory",
     "bench_unix",
+    "bench_http",
 ]
 
 
@@ -49,7 +50,7 @@ def table(rows: list[tuple[str, str, float]]) -> str:
     by_bench: dict[str, dict[str, float]] = defaultdict(dict)
     for bench, impl, seconds in rows:
         by_bench[bench][impl] = seconds
-    lines = [f"{'benchmark':<34}{'implementation':<16}{'seconds':>10}{'ratio':>9}"]
+    lines = [f"{'benchmark':<34}{'implementation':<16}{'value':>10}{'ratio':>9}"]
     for bench, impls in by_bench.items():
         mine = impls.get("plait")
         for impl, seconds in sorted(impls.items(), key=lambda kv: kv[0] != "plait"):

@@ -4,22 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-missing=()
-while read -r pkg; do
-  case "$pkg" in ''|'#'*) continue ;; esac
-  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
-done < tools/system-packages.txt
-if [ ${#missing[@]} -gt 0 ]; then
-  if command -v apt-get >/dev/null 2>&1; then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "installing Debian packages: ${missing[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  else
-    echo "warning: cannot install ${missing[*]} (no apt-get); the tests that need them will say so" >&2
-  fi
-fi
+tools/system-packages.sh tools/system-packages.txt
 
 # nox and the tools need Python 3.11 or newer (tomllib).
 python=""

@@ -1,4 +1,5 @@
-"""Set one new version on every distribution and on every sibling pin.
+"""Set one new version on every distribution and on every sibling pin
+(the distributions under packages/ and the examples under examples/).
 
 Usage: ``python tools/bump.py ROOT X.Y.Z``. The files are edited with
 tomlkit, so comments and layout survive.
@@ -13,7 +14,7 @@ from pathlib import Path
 import tomlkit
 from tomlkit.items import Array
 
-from workspace import is_sibling, split_requirement
+from workspace import is_sibling, project_files, split_requirement
 
 VERSION = re.compile(r"^\d+\.\d+\.\d+([ab]|rc)?\d*$")
 
@@ -41,7 +42,7 @@ def main(argv: list[str]) -> int:
         print("usage: bump.py ROOT X.Y.Z", file=sys.stderr)
         return 2
     root, version = Path(argv[1]), argv[2]
-    files = sorted((root / "packages").glob("*/pyproject.toml"))
+    files = project_files(root)
     for path in files:
         bump_file(path, version)
         print(f"{path.relative_to(root)}: {version}")

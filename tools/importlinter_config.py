@@ -1,6 +1,8 @@
 """Write the import-linter configuration that the distributions' metadata implies.
 
-Two kinds of contract come out of ``packages/*/pyproject.toml``:
+Two kinds of contract come out of ``packages/*/pyproject.toml`` and
+``examples/*/pyproject.toml`` (an example is one more distribution here,
+with its own top-level package):
 
 * layers: a distribution sits one layer above the highest sibling it depends
   on, and distributions on one layer are independent of each other;
@@ -19,7 +21,7 @@ import importlib.metadata
 import sys
 from pathlib import Path
 
-from workspace import Distribution, distributions, normalize, split_requirement
+from workspace import Distribution, every_distribution, normalize, split_requirement
 
 
 def import_names(requirement: str) -> list[str]:
@@ -67,16 +69,25 @@ def layers(dists: dict[str, Distribution]) -> list[list[str]]:
 
 
 def render(root: Path) -> str:
-    found = {normalize(d.name): d for d in distributions(root)}
+    found = {normalize(d.name): d for d in every_distribution(root)}
     modules = {name: d.modules for name, d in found.items()}
     externals = {
         name: {m for req in d.third_party() for m in import_names(req)}
         for name, d in found.items()
     }
+    # What a distribution may import without its extras: an example gets
+    # only these from the siblings it depends on, since it declares no extra.
+    plain = {
+        name: {m for req in d.third_party(with_extras=False) for m in import_names(req)}
+        for name, d in found.items()
+    }
+    # An example ships its own top-level package (no dot in its name).
+    tops = {m for mods in modules.values() for m in mods if "." not in m}
+    roots = ["plait", *sorted(tops)]
     lines = [
         "[importlinter]",
         "root_packages =",
-        "    plait",
+        *(f"    {r}" for r in roots),
         "include_external_packages = True",
         "",
         "[importlinter:contract:layers]",
@@ -94,7 +105,10 @@ def render(root: Path) -> str:
         if not modules[name]:
             continue
         allowed = closure(found, name)
-        allowed_external = set().union(*(externals[d] for d in allowed))
+        if dist.path.parent.name == "examples":
+            allowed_external = externals[name].union(*(plain[d] for d in allowed))
+        else:
+            allowed_external = set().union(*(externals[d] for d in allowed))
         forbidden = sorted(
             {m for other in found if other not in allowed for m in modules[other]}
             | (set().union(*externals.values()) - allowed_external)

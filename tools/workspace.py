@@ -1,8 +1,11 @@
 """What the nox sessions know about the workspace: its distributions, their
 metadata and wheels, and the interpreters on this machine.
 
-Everything is read from the files under ``packages/``; nothing here names a
-distribution, so a new one is picked up without an edit.
+Everything is read from the files under ``packages/`` (the distributions
+of plait) and ``examples/`` (downstream code that depends on a few of them,
+versioned, checked and built with them but not part of the
+meta-distribution); nothing here names a distribution, so a new one is
+picked up without an edit.
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ def is_sibling(req: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Distribution:
-    """One directory under packages/ and what its pyproject.toml declares."""
+    """One directory under packages/ (or examples/) and what its pyproject.toml
+    declares."""
 
     name: str
     path: Path
@@ -56,8 +60,17 @@ class Distribution:
 
     @property
     def modules(self) -> list[str]:
-        """Top-level import names this distribution ships below ``plait``."""
+        """Import names this distribution ships: the sub-packages and
+        modules below ``plait``, or, for a distribution outside the
+        namespace (an example), its own top-level packages."""
         src = self.path / "src" / "plait"
+        if not src.is_dir():
+            top = self.path / "src"
+            return [
+                entry.name
+                for entry in sorted(top.iterdir() if top.is_dir() else [])
+                if entry.is_dir() and (entry / "__init__.py").exists()
+            ]
         names = []
         for entry in sorted(src.iterdir()) if src.is_dir() else []:
             if entry.is_dir() and (entry / "__init__.py").exists():
@@ -70,6 +83,9 @@ class Distribution:
         targets: list[str] = []
         src = self.path / "src" / "plait"
         for module in self.modules:
+            if "." not in module:
+                targets += ["-p", module]
+                continue
             leaf = module.split(".", 1)[1]
             flag = "-p" if (src / leaf).is_dir() else "-m"
             targets += [flag, module]
@@ -103,10 +119,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.load(f)
 
 
-def distributions(root: Path) -> list[Distribution]:
-    """Every distribution under ``root/packages``, in a stable order."""
+def distributions(root: Path, folder: str = "packages") -> list[Distribution]:
+    """Every distribution under ``root/<folder>``, in a stable order."""
     found = []
-    for pyproject in sorted((root / "packages").glob("*/pyproject.toml")):
+    for pyproject in sorted((root / folder).glob("*/pyproject.toml")):
         data = _read_toml(pyproject)
         project = data["project"]
         groups = data.get("dependency-groups", {})
@@ -126,6 +142,22 @@ def distributions(root: Path) -> list[Distribution]:
             )
         )
     return found
+
+
+def examples(root: Path) -> list[Distribution]:
+    """The distributions under ``root/examples``: downstream code released
+    with plait's version, depending on a few plait distributions only."""
+    return distributions(root, "examples")
+
+
+def every_distribution(root: Path) -> list[Distribution]:
+    """The distributions under packages/ and then those under examples/."""
+    return distributions(root) + examples(root)
+
+
+def project_files(root: Path) -> list[Path]:
+    """Every distribution's pyproject.toml: packages/ first, then examples/."""
+    return [d.path / "pyproject.toml" for d in every_distribution(root)]
 
 
 def by_name(dists: Iterable[Distribution], name: str) -> Distribution:
@@ -276,6 +308,38 @@ SHOW_INSTALLED = (
     "print(' '.join(sorted(f'{d.metadata[\"Name\"]}=={d.version}' "
     "for d in m.distributions())))"
 )
+
+
+def sibling_closure(dists: Iterable[Distribution], name: str) -> list[str]:
+    """*name* and every plait distribution it needs, transitively (extras of
+    its dependencies not included: it does not ask for them)."""
+    known = {normalize(d.name): d for d in dists}
+    seen: set[str] = set()
+    todo = [normalize(name)]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if current in known:
+            todo.extend(known[current].sibling_names(with_extras=False))
+    return sorted(seen)
+
+
+def assert_only_siblings_code(allowed: Iterable[str]) -> str:
+    """Python code that fails unless the installed plait distributions are
+    exactly *allowed* (normalised names)."""
+    names = sorted(allowed)
+    return (
+        "import importlib.metadata as m, re\n"
+        "found = sorted({re.sub(r'[-_.]+', '-', d.metadata['Name']).lower()\n"
+        "    for d in m.distributions()})\n"
+        "plait = [n for n in found if n == 'plait' or n.startswith('plait-')]\n"
+        f"wanted = {names!r}\n"
+        "assert plait == wanted, f'plait distributions installed: {plait}, "
+        "expected exactly {wanted}'\n"
+        "print('plait distributions installed, as declared:', ', '.join(plait))\n"
+    )
 
 
 def assert_installed_code(modules: Iterable[str]) -> str:

@@ -94,3 +94,48 @@ def test_layers_follow_dependencies(workspace: Path) -> None:
         ["plait-left"],
         ["plait-top"],
     ]
+
+
+def _example(root: Path, deps: list[str], code: str) -> None:
+    folder = root / "examples" / "plait-app"
+    (folder / "src" / "plait_app").mkdir(parents=True)
+    (folder / "src" / "plait_app" / "__init__.py").write_text(code)
+    quoted = ", ".join(f'"{d}"' for d in deps)
+    (folder / "pyproject.toml").write_text(
+        f'[project]\nname = "plait-app"\nversion = "1.0.0"\ndependencies = [{quoted}]\n'
+    )
+
+
+def _lintWithExamples(root: Path) -> subprocess.CompletedProcess[str]:
+    config = root / "importlinter.ini"
+    config.write_text(importlinter_config.render(root))
+    srcs = os.pathsep.join(
+        str(p)
+        for p in sorted([*root.glob("packages/*/src"), *root.glob("examples/*/src")])
+    )
+    exe = shutil.which("lint-imports") or str(
+        Path(sys.executable).with_name("lint-imports")
+    )
+    return subprocess.run(
+        [exe, "--config", str(config), "--no-cache"],
+        env={**os.environ, "PYTHONPATH": srcs},
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
+
+
+def test_example_may_import_what_it_declares(workspace: Path) -> None:
+    """An example importing the distribution it depends on passes."""
+    _example(workspace, ["plait-base==1.0.0"], "import plait.base\n")
+    result = _lintWithExamples(workspace)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_example_importing_undeclared_sibling_is_broken(workspace: Path) -> None:
+    """An example importing a sibling it does not declare fails the check,
+    and no distribution may import the example."""
+    _example(workspace, ["plait-base==1.0.0"], "import plait.left\n")
+    result = _lintWithExamples(workspace)
+    assert result.returncode != 0
+    assert "plait_app is not allowed to import plait.left" in result.stdout

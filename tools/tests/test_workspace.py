@@ -82,3 +82,53 @@ def test_sibling_detection() -> None:
     assert workspace.is_sibling("plait_tcp[tls]==1.0")
     assert not workspace.is_sibling("plaitpy>=1")
     assert not workspace.is_sibling("zope.interface>=6")
+
+
+def _example(root: Path, name: str, version: str, deps: list[str]) -> Path:
+    folder = root / "examples" / name
+    (folder / "src" / name.replace("-", "_")).mkdir(parents=True)
+    (folder / "src" / name.replace("-", "_") / "__init__.py").write_text("")
+    quoted = ", ".join(f'"{d}"' for d in deps)
+    (folder / "pyproject.toml").write_text(
+        f'[project]\nname = "{name}"\nversion = "{version}"\n'
+        f"dependencies = [{quoted}]\n"
+    )
+    return folder
+
+
+def test_examples_are_found_apart_from_packages(tmp_path: Path) -> None:
+    """An example under examples/ is listed by examples(), not distributions(),
+    and ships its own top-level package."""
+    _pyproject(tmp_path, "plait-base", "1.0.0", [])
+    _example(tmp_path, "plait-demo-app", "1.0.0", ["plait-base==1.0.0"])
+    assert [d.name for d in workspace.distributions(tmp_path)] == ["plait-base"]
+    (example,) = workspace.examples(tmp_path)
+    assert example.modules == ["plait_demo_app"]
+    assert example.mypy_targets() == ["-p", "plait_demo_app"]
+    every = workspace.every_distribution(tmp_path)
+    assert workspace.version_problems(every) == []
+
+
+def test_bump_and_version_check_cover_examples(tmp_path: Path) -> None:
+    """bump rewrites an example's version and pins; a stale one is reported."""
+    _pyproject(tmp_path, "plait-base", "1.0.0", [])
+    _example(tmp_path, "plait-demo-app", "0.9.0", ["plait-base==1.0.0"])
+    problems = workspace.version_problems(workspace.every_distribution(tmp_path))
+    assert any("disagree" in p for p in problems)
+    assert bump.main(["bump.py", str(tmp_path), "2.0.0"]) == 0
+    every = workspace.every_distribution(tmp_path)
+    assert {d.version for d in every} == {"2.0.0"}
+    assert workspace.examples(tmp_path)[0].dependencies == ("plait-base==2.0.0",)
+
+
+def test_sibling_closure_leaves_out_extras(tmp_path: Path) -> None:
+    """The closure follows dependencies, not the extras of dependencies."""
+    _pyproject(tmp_path, "plait-base", "1.0.0", [])
+    _pyproject(tmp_path, "plait-top", "1.0.0", ["plait-base==1.0.0"])
+    _example(tmp_path, "plait-demo-app", "1.0.0", ["plait-top==1.0.0"])
+    every = workspace.every_distribution(tmp_path)
+    assert workspace.sibling_closure(every, "plait-demo-app") == [
+        "plait-base",
+        "plait-demo-app",
+        "plait-top",
+    ]
