@@ -31,7 +31,8 @@ BIG_RECORDS = 3000
 
 EXAMPLE_ZONE = """\
 $TTL 300
-@         IN SOA   ns1.example.test. hostmaster.example.test. 2024010101 3600 600 86400 60
+@         IN SOA   ns1.example.test. hostmaster.example.test. (
+                   2024010101 3600 600 86400 60 )
 @         IN NS    ns1.example.test.
 @         IN MX    10 mail.example.test.
 @         IN TXT   "v=spf1 -all"
@@ -72,8 +73,10 @@ def _bigZone() -> str:
         "@ IN NS ns1.big.test.",
         "ns1 IN A 192.0.2.53",
     ]
-    for i in range(BIG_RECORDS):
-        lines.append(f"host{i} IN A 10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}")
+    lines.extend(
+        f"host{i} IN A 10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}"
+        for i in range(BIG_RECORDS)
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -160,7 +163,9 @@ def startNamed(binary: str, threads: int | None = None) -> Named:
     ipv6 = ipv6Loopback()
     (directory / "example.test.zone").write_text(EXAMPLE_ZONE.format(big=_bigTXT()))
     (directory / "big.test.zone").write_text(_bigZone())
-    listen6 = f"listen-on-v6 port {port} {{ ::1; }};" if ipv6 else "listen-on-v6 { none; };"
+    listen6 = (
+        f"listen-on-v6 port {port} {{ ::1; }};" if ipv6 else "listen-on-v6 { none; };"
+    )
     (directory / "named.conf").write_text(
         f"""
 options {{

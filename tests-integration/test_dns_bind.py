@@ -11,14 +11,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from named import BIG_RECORDS, Named, namedBinary, startNamed  # noqa: E402
+from named import BIG_RECORDS, Named, namedBinary, startNamed
 
 pytest.importorskip("plait.dns")
 
-import dns.rdatatype  # noqa: E402
+import dns.rdatatype
 
-from plait.dns import A6, MB, MG, MINFO, MR, NULL, createResolver  # noqa: E402
-from plait.errors import DNSNameError, DNSQueryRefusedError, DNSNotImplementedError  # noqa: E402
+from plait.dns import A6, MB, MG, MINFO, MR, NULL, createResolver
+from plait.errors import DNSNameError, DNSNotImplementedError, DNSQueryRefusedError
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,12 @@ CASES = [
     ("lookupAddress6", "example.test", dns.rdatatype.A6, {"0 2001:db8::a6"}),
     ("lookupMailExchange", "example.test", dns.rdatatype.MX, {"10 mail.example.test."}),
     ("lookupNameservers", "example.test", dns.rdatatype.NS, {"ns1.example.test."}),
-    ("lookupCanonicalName", "alias.example.test", dns.rdatatype.CNAME, {"www.example.test."}),
+    (
+        "lookupCanonicalName",
+        "alias.example.test",
+        dns.rdatatype.CNAME,
+        {"www.example.test."},
+    ),
     ("lookupMailBox", "example.test", dns.rdatatype.MB, {"mail.example.test."}),
     ("lookupMailGroup", "example.test", dns.rdatatype.MG, {"member.example.test."}),
     ("lookupMailRename", "example.test", dns.rdatatype.MR, {"renamed.example.test."}),
@@ -101,14 +106,18 @@ def test_each_lookup_method_returns_bind_records(
     expected: set[str],
 ) -> None:
     """Each lookup method fires with the records named serves, as dnspython RRsets."""
-    answers, authority, additional = answer(reactor, until, getattr(resolver, method)(name))
+    answers, authority, additional = answer(
+        reactor, until, getattr(resolver, method)(name)
+    )
     rrsets = [r for r in answers if r.rdtype == rdtype]
     assert len(rrsets) == 1
     assert {rd.to_text() for rd in rrsets[0]} == expected
     assert isinstance(authority, list) and isinstance(additional, list)
 
 
-def test_special_types_decode_to_their_classes(reactor: Any, until: Any, resolver: Any) -> None:
+def test_special_types_decode_to_their_classes(
+    reactor: Any, until: Any, resolver: Any
+) -> None:
     """MB, MG, MR, MINFO, NULL and A6 from BIND decode to plait's record classes."""
     for method, cls in [
         ("lookupMailBox", MB),
@@ -118,7 +127,9 @@ def test_special_types_decode_to_their_classes(reactor: Any, until: Any, resolve
         ("lookupNull", NULL),
         ("lookupAddress6", A6),
     ]:
-        answers, _, _ = answer(reactor, until, getattr(resolver, method)("example.test"))
+        answers, _, _ = answer(
+            reactor, until, getattr(resolver, method)("example.test")
+        )
         assert isinstance(answers[0][0], cls)
 
 
@@ -133,18 +144,24 @@ def test_authority_and_all_records(reactor: Any, until: Any, resolver: Any) -> N
 
 def test_well_known_services(reactor: Any, until: Any, resolver: Any) -> None:
     """lookupWellKnownServices returns the WKS record with its address."""
-    answers, _, _ = answer(reactor, until, resolver.lookupWellKnownServices("example.test"))
+    answers, _, _ = answer(
+        reactor, until, resolver.lookupWellKnownServices("example.test")
+    )
     assert answers[0][0].address == "192.0.2.10"
 
 
-def test_truncated_answer_is_fetched_over_tcp(reactor: Any, until: Any, resolver: Any) -> None:
+def test_truncated_answer_is_fetched_over_tcp(
+    reactor: Any, until: Any, resolver: Any
+) -> None:
     """A TXT answer over BIND's UDP limit comes back whole, over TCP."""
     answers, _, _ = answer(reactor, until, resolver.lookupText("big.example.test"))
     (rdata,) = answers[0]
     assert len(rdata.strings) == 12 and all(len(s) == 250 for s in rdata.strings)
 
 
-def test_name_error_carries_name_and_type(reactor: Any, until: Any, resolver: Any) -> None:
+def test_name_error_carries_name_and_type(
+    reactor: Any, until: Any, resolver: Any
+) -> None:
     """NXDOMAIN from BIND fails with DNSNameError naming the name and type."""
     result = wait(reactor, until, resolver.lookupAddress("missing.example.test"))
     assert result.check(DNSNameError)
@@ -152,7 +169,9 @@ def test_name_error_carries_name_and_type(reactor: Any, until: Any, resolver: An
     assert result.value.type == "A"
 
 
-def test_refused_for_a_zone_bind_does_not_serve(reactor: Any, until: Any, resolver: Any) -> None:
+def test_refused_for_a_zone_bind_does_not_serve(
+    reactor: Any, until: Any, resolver: Any
+) -> None:
     """A query outside BIND's zones, with recursion off, fails as refused."""
     result = wait(reactor, until, resolver.lookupAddress("example.org"))
     assert result.check(DNSQueryRefusedError, DNSNotImplementedError)
@@ -161,9 +180,17 @@ def test_refused_for_a_zone_bind_does_not_serve(reactor: Any, until: Any, resolv
 
 def test_get_host_by_name_prefers_ipv6(reactor: Any, until: Any, resolver: Any) -> None:
     """getHostByName picks AAAA over A, A6 over both, A when alone."""
-    assert answer(reactor, until, resolver.getHostByName("www.example.test")) == "2001:db8::1"
-    assert answer(reactor, until, resolver.getHostByName("example.test")) == "2001:db8::a6"
-    assert answer(reactor, until, resolver.getHostByName("only4.example.test")) == "192.0.2.4"
+    assert (
+        answer(reactor, until, resolver.getHostByName("www.example.test"))
+        == "2001:db8::1"
+    )
+    assert (
+        answer(reactor, until, resolver.getHostByName("example.test")) == "2001:db8::a6"
+    )
+    assert (
+        answer(reactor, until, resolver.getHostByName("only4.example.test"))
+        == "192.0.2.4"
+    )
 
 
 def test_ipv6_server(reactor: Any, until: Any, named: Named) -> None:
@@ -177,7 +204,9 @@ def test_ipv6_server(reactor: Any, until: Any, named: Named) -> None:
     assert answers[0][0].address == "192.0.2.4"
 
 
-def test_zone_transfer_spans_many_messages(reactor: Any, until: Any, resolver: Any) -> None:
+def test_zone_transfer_spans_many_messages(
+    reactor: Any, until: Any, resolver: Any
+) -> None:
     """lookupZone gets every record of a zone whose AXFR takes many messages."""
     answers, _, _ = answer(reactor, until, resolver.lookupZone("big.test"))
     assert answers[0].rdtype == dns.rdatatype.SOA
@@ -186,7 +215,9 @@ def test_zone_transfer_spans_many_messages(reactor: Any, until: Any, resolver: A
     assert sum(1 for r in answers if r.rdtype == dns.rdatatype.SOA) == 1
 
 
-def test_zone_transfer_of_unserved_zone_fails(reactor: Any, until: Any, resolver: Any) -> None:
+def test_zone_transfer_of_unserved_zone_fails(
+    reactor: Any, until: Any, resolver: Any
+) -> None:
     """An AXFR of a zone named does not serve fails with a DNS error."""
     result = wait(reactor, until, resolver.lookupZone("other.test"))
     assert result.value.type == "AXFR"

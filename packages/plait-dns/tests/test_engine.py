@@ -16,7 +16,12 @@ from plait.dns import QueryEngine
 from plait.dns._engine import Finished, SendDatagram, SendStream
 from plait.dns._framing import StreamFramer, frame
 from plait.dns._transfer import ZoneTransfer
-from plait.errors import DNSFormatError, DNSNameError, DNSQueryTimeoutError, DNSServerError
+from plait.errors import (
+    DNSFormatError,
+    DNSNameError,
+    DNSQueryTimeoutError,
+    DNSServerError,
+)
 
 NAME = dns.name.from_text("www.example.")
 S1 = ("192.0.2.1", 53)
@@ -27,12 +32,16 @@ def engine(schedule: tuple[float, ...] = (1, 3)) -> QueryEngine:
     return QueryEngine(NAME, dns.rdatatype.A, 1, [S1, S2], schedule)
 
 
-def reply(wire: bytes, rcode: int = 0, address: str = "192.0.2.9") -> dns.message.Message:
+def reply(
+    wire: bytes, rcode: int = 0, address: str = "192.0.2.9"
+) -> dns.message.Message:
     query = dns.message.from_wire(wire)
     response = dns.message.make_response(query)
-    response.set_rcode(rcode)
+    response.set_rcode(dns.rcode.Rcode.make(rcode))
     if rcode == 0:
-        response.answer.append(dns.rrset.from_text(query.question[0].name, 60, "IN", "A", address))
+        response.answer.append(
+            dns.rrset.from_text(query.question[0].name, 60, "IN", "A", address)
+        )
     return response
 
 
@@ -57,9 +66,11 @@ def test_matching_answer_finishes() -> None:
     assert done.message is not None and done.message.answer[0][0].address == "192.0.2.9"
 
 
-@pytest.mark.parametrize("bad", ["source", "id", "question", "short", "loop", "garbage", "query"])
+@pytest.mark.parametrize(
+    "bad", ["source", "id", "question", "short", "loop", "garbage", "query"]
+)
 def test_bad_answers_are_ignored(bad: str) -> None:
-    """Wrong source, ID or question, short headers, compression loops and garbage are ignored."""
+    """Wrong source, ID or question, short header, loop or garbage: ignored."""
     e = engine()
     send = e.start(0.0)
     good = reply(send.data)
@@ -94,13 +105,16 @@ def test_timeouts_rotate_servers_then_fail() -> None:
     e = engine((1, 3, 5))
     first = e.start(0.0)
     second = e.timedOut(0, 1.0)
-    assert isinstance(second, SendDatagram) and second.server == S2 and second.timeout == 3
+    assert (
+        isinstance(second, SendDatagram) and second.server == S2 and second.timeout == 3
+    )
     third = e.timedOut(1, 4.0)
     assert isinstance(third, SendDatagram) and third.server == S1
     assert first.data[:2] != second.data[:2] or second.data[:2] != third.data[:2]
     assert e.timedOut(0, 4.0) is None
     done = e.timedOut(2, 9.0)
-    assert isinstance(done, Finished) and isinstance(done.error, DNSQueryTimeoutError)
+    assert isinstance(done, Finished)
+    assert isinstance(done.error, DNSQueryTimeoutError)
     assert done.error.name == "www.example." and done.error.type == "A"
 
 
@@ -114,15 +128,17 @@ def test_late_answer_to_an_earlier_attempt_counts() -> None:
 
 
 @pytest.mark.parametrize(
-    ("rcode", "error"), [(dns.rcode.NXDOMAIN, DNSNameError), (dns.rcode.SERVFAIL, DNSServerError)]
+    ("rcode", "error"),
+    [(dns.rcode.NXDOMAIN, DNSNameError), (dns.rcode.SERVFAIL, DNSServerError)],
 )
 def test_response_codes_become_errors(rcode: int, error: type) -> None:
     """NXDOMAIN and SERVFAIL finish with their error classes, naming the query."""
     e = engine()
     send = e.start(0.0)
     done = e.datagramReceived(0, reply(send.data, rcode).to_wire(), S1, 0.1)
-    assert isinstance(done, Finished) and isinstance(done.error, error)
-    assert done.error.name == "www.example."
+    assert isinstance(done, Finished)
+    assert isinstance(done.error, error)
+    assert done.error is not None and done.error.name == "www.example."
 
 
 def test_truncated_answer_moves_to_tcp() -> None:
@@ -143,7 +159,7 @@ def test_truncated_answer_moves_to_tcp() -> None:
 
 
 def test_tcp_failure_retries_over_udp_then_fails() -> None:
-    """A refused TCP retry moves on to the next attempt, then fails with a server error."""
+    """A refused TCP retry moves to the next attempt, then fails as a server error."""
     e = engine((1, 1))
     send = e.start(0.0)
     truncated = reply(send.data)
@@ -158,7 +174,9 @@ def test_tcp_failure_retries_over_udp_then_fails() -> None:
     assert isinstance(done, Finished) and isinstance(done.error, DNSServerError)
 
 
-def transferMessages(transfer: ZoneTransfer, count: int, serial: int = 5) -> list[bytes]:
+def transferMessages(
+    transfer: ZoneTransfer, count: int, serial: int = 5
+) -> list[bytes]:
     (query,) = StreamFramer().feed(transfer.request())
     request = dns.message.from_wire(query)
     zone = dns.name.from_text("z.example.")
@@ -168,7 +186,9 @@ def transferMessages(transfer: ZoneTransfer, count: int, serial: int = 5) -> lis
         m = dns.message.make_response(request)
         if i == 0:
             m.answer.append(soa)
-        m.answer.append(dns.rrset.from_text(f"h{i}.z.example.", 60, "IN", "A", f"10.0.0.{i}"))
+        m.answer.append(
+            dns.rrset.from_text(f"h{i}.z.example.", 60, "IN", "A", f"10.0.0.{i}")
+        )
         out.append(frame(m.to_wire()))
     last = dns.message.make_response(request)
     last.answer.append(dns.rrset.from_text(zone, 60, "IN", "SOA", "ns. h. 5 1 1 1 1"))

@@ -22,15 +22,16 @@ from plait.errors import (
 )
 from plait.udp import DatagramProtocol
 
-ZONE = """
+BIG = '" "'.join(["x" * 250] * 8)
+ZONE = f"""
 $TTL 300
 @ IN SOA ns.example. admin.example. 1 3600 600 86400 30
 @ IN NS ns.example.
 www IN A 192.0.2.1
 www IN AAAA 2001:db8::1
 v4 IN A 192.0.2.4
-big IN TXT "%s"
-""" % '" "'.join(["x" * 250] * 8)
+big IN TXT "{BIG}"
+"""
 
 Spin = Callable[[Reactor, Callable[[], object]], None]
 
@@ -52,15 +53,23 @@ def zone(reactor: Reactor) -> Any:
 
 def test_lookup_through_udp(reactor: Reactor, spin: Spin, zone: int) -> None:
     """lookupAddress fires with (answers, authority, additional) of RRsets."""
-    r = createResolver(reactor, servers=[("127.0.0.1", zone)], resolvconf=None, hosts=None)
-    answers, authority, additional = result(reactor, spin, r.lookupAddress("www.example."))
-    assert isinstance(answers[0], dns.rrset.RRset) and answers[0][0].address == "192.0.2.1"
+    r = createResolver(
+        reactor, servers=[("127.0.0.1", zone)], resolvconf=None, hosts=None
+    )
+    answers, authority, additional = result(
+        reactor, spin, r.lookupAddress("www.example.")
+    )
+    assert (
+        isinstance(answers[0], dns.rrset.RRset) and answers[0][0].address == "192.0.2.1"
+    )
     assert authority == [] and additional == []
 
 
 def test_truncation_goes_to_tcp(reactor: Reactor, spin: Spin, zone: int) -> None:
     """A TXT larger than the UDP limit comes back whole over TCP."""
-    r = createResolver(reactor, servers=[("127.0.0.1", zone)], resolvconf=None, hosts=None)
+    r = createResolver(
+        reactor, servers=[("127.0.0.1", zone)], resolvconf=None, hosts=None
+    )
     answers, _, _ = result(reactor, spin, r.lookupText("big.example."))
     assert len(answers[0][0].strings) == 8
 
@@ -90,7 +99,9 @@ def test_negative_answer_is_cached(reactor: Reactor, spin: Spin, zone: int) -> N
 
 def test_search_domains(reactor: Reactor, spin: Spin, zone: int) -> None:
     """A relative name is tried with the search domains until one exists."""
-    r = Resolver(reactor, [("127.0.0.1", zone)], search=["nothere.example.", "example."], ndots=1)
+    r = Resolver(
+        reactor, [("127.0.0.1", zone)], search=["nothere.example.", "example."], ndots=1
+    )
     answers, _, _ = result(reactor, spin, r.lookupAddress("www"))
     assert answers[0].name.to_text() == "www.example."
 
@@ -107,7 +118,9 @@ def test_get_host_by_name_prefers_aaaa(reactor: Reactor, spin: Spin, zone: int) 
 def test_hosts_file_answers_first(reactor: Reactor, spin: Spin, tmp_path: Any) -> None:
     """Names in the hosts file resolve without a server."""
     path = tmp_path / "hosts"
-    path.write_text("# comment\n10.1.2.3 printer printer.lan\nfe80::1 printer\nbad line\n")
+    path.write_text(
+        "# comment\n10.1.2.3 printer printer.lan\nfe80::1 printer\nbad line\n"
+    )
     r = Resolver(reactor, [("127.0.0.1", 9)], hosts=Hosts(str(path)))
     assert result(reactor, spin, r.getHostByName("printer")) == "fe80::1"
     answers, _, _ = result(reactor, spin, r.lookupAddress("printer.lan"))
@@ -117,7 +130,10 @@ def test_hosts_file_answers_first(reactor: Reactor, spin: Spin, tmp_path: Any) -
 def test_resolv_conf(reactor: Reactor, tmp_path: Any) -> None:
     """createResolver reads servers, search domains and ndots from resolv.conf."""
     path = tmp_path / "resolv.conf"
-    path.write_text("nameserver 192.0.2.53\nnameserver ::1\nsearch a.example b.example\noptions ndots:3\n")
+    path.write_text(
+        "nameserver 192.0.2.53\nnameserver ::1\n"
+        "search a.example b.example\noptions ndots:3\n"
+    )
     r = createResolver(reactor, resolvconf=str(path), hosts=None)
     assert r.servers == [("192.0.2.53", 53), ("::1", 53)]
     assert [s.to_text() for s in r.search] == ["a.example.", "b.example."]
@@ -156,11 +172,15 @@ class Misbehaving(DatagramProtocol):
         self.queries += 1
         query = dns.message.from_wire(datagram)
         good = dns.message.make_response(query)
-        good.answer.append(dns.rrset.from_text(query.question[0].name, 60, "IN", "A", "192.0.2.7"))
+        good.answer.append(
+            dns.rrset.from_text(query.question[0].name, 60, "IN", "A", "192.0.2.7")
+        )
         mode = self.mode
         if mode == "slow":
             if self.queries == 1:
-                self.transport.reactor.callLater(0.15, self.transport.write, good.to_wire(), addr)
+                self.transport.reactor.callLater(
+                    0.15, self.transport.write, good.to_wire(), addr
+                )
             return
         if mode == "servfail":
             bad = dns.message.make_response(query)
@@ -177,7 +197,8 @@ class Misbehaving(DatagramProtocol):
             "garbage": b"\x00" * 3 + b"\xff" * 30,
             "wrongid": bytes([wire[0] ^ 0xFF]) + wire[1:],
             "short": wire[:7],
-            "loop": wire[:4] + b"\x00\x01\x00\x00\x00\x00\x00\x00\xc0\x0c\x00\x01\x00\x01",
+            "loop": wire[:4]
+            + b"\x00\x01\x00\x00\x00\x00\x00\x00\xc0\x0c\x00\x01\x00\x01",
             "question": dns.message.make_response(
                 dns.message.make_query("other.example.", "A", id=query.id)
             ).to_wire(),
@@ -213,16 +234,18 @@ def test_bad_answers_time_out_cleanly(reactor: Reactor, spin: Spin, mode: str) -
 
 def test_slow_server_answer_still_counts(reactor: Reactor, spin: Spin) -> None:
     """An answer to the first attempt arriving during the second is accepted."""
-    port, protocol = serve(reactor, "slow")
+    port, _ = serve(reactor, "slow")
     r = Resolver(reactor, [("127.0.0.1", port.getHost().port)])
-    answers, _, _ = result(reactor, spin, r.lookupAddress("x.example.", timeout=(0.05, 5)))
+    answers, _, _ = result(
+        reactor, spin, r.lookupAddress("x.example.", timeout=(0.05, 5))
+    )
     assert answers[0][0].address == "192.0.2.7"
     port.stopListening()
 
 
 def test_dead_server_times_out(reactor: Reactor, spin: Spin) -> None:
     """A server that refuses (nothing listens) ends in a timeout error, not a hang."""
-    port, protocol = serve(reactor, "garbage")
+    port, _ = serve(reactor, "garbage")
     number = port.getHost().port
     port.stopListening()
     spin(reactor, lambda: True)
@@ -250,7 +273,9 @@ def test_truncated_with_tcp_refused(reactor: Reactor, spin: Spin) -> None:
     port.stopListening()
 
 
-def test_install_resolver_serves_connect_tcp(reactor: Reactor, spin: Spin, zone: int) -> None:
+def test_install_resolver_serves_connect_tcp(
+    reactor: Reactor, spin: Spin, zone: int
+) -> None:
     """reactor.installResolver makes the reactor's resolve() use the resolver."""
     r = Resolver(reactor, [("127.0.0.1", zone)])
     reactor.installResolver(r)

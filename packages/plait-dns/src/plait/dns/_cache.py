@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import dns.message
 import dns.name
 import dns.rdatatype
 import dns.rrset
-
 from plait.errors import DNSError
 
 __all__ = ["Cache", "Result", "negativeTTL"]
@@ -50,7 +50,7 @@ def _aged(rrsets: list[dns.rrset.RRset], elapsed: int) -> list[dns.rrset.RRset]:
         return list(rrsets)
     out = []
     for rrset in rrsets:
-        copy = rrset.copy()
+        copy: dns.rrset.RRset = cast(Any, rrset).copy()
         copy.ttl = max(rrset.ttl - elapsed, 0)
         out.append(copy)
     return out
@@ -82,9 +82,15 @@ class Cache:
         assert entry.result is not None
         elapsed = int(now - entry.stored)
         answers, authority, additional = entry.result
-        return (_aged(answers, elapsed), _aged(authority, elapsed), _aged(additional, elapsed))
+        return (
+            _aged(answers, elapsed),
+            _aged(authority, elapsed),
+            _aged(additional, elapsed),
+        )
 
-    def _put(self, key: _Key, ttl: float, result: Result | None, error: DNSError | None) -> None:
+    def _put(
+        self, key: _Key, ttl: float, result: Result | None, error: DNSError | None
+    ) -> None:
         if self.maxSize <= 0 or ttl <= 0:
             return
         now = self._now()
@@ -93,7 +99,9 @@ class Cache:
         while len(self._entries) > self.maxSize:
             self._entries.popitem(last=False)
 
-    def storeAnswer(self, key: _Key, message: dns.message.Message, result: Result) -> None:
+    def storeAnswer(
+        self, key: _Key, message: dns.message.Message, result: Result
+    ) -> None:
         """Keep a NOERROR answer: positive for its TTL, or negative (no data)."""
         if result[0]:
             self._put(key, min(r.ttl for r in result[0]), result, None)
@@ -102,7 +110,9 @@ class Cache:
         if ttl is not None:
             self._put(key, ttl, result, None)
 
-    def storeError(self, key: _Key, message: dns.message.Message, error: DNSError) -> None:
+    def storeError(
+        self, key: _Key, message: dns.message.Message, error: DNSError
+    ) -> None:
         """Keep a name error for as long as its SOA allows."""
         ttl = negativeTTL(message)
         if ttl is not None:

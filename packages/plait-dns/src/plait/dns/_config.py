@@ -24,14 +24,16 @@ log = logging.getLogger("plait.dns")
 
 @dataclass(slots=True)
 class ResolverConfig:
-    """Servers to ask, domains to search, and the dots that make a name absolute first."""
+    """Servers to ask, domains to search, and the ``ndots`` threshold."""
 
     servers: list[Server]
     search: list[dns.name.Name] = field(default_factory=list)
     ndots: int = 1
 
 
-def normalizeServers(servers: Iterable[str | tuple[str, int] | Sequence[object]]) -> list[Server]:
+def normalizeServers(
+    servers: Iterable[str | tuple[str, int] | Sequence[object]],
+) -> list[Server]:
     """``(host, port)`` pairs from addresses or pairs; port 53 by default.
 
     :raises ValueError: an entry is not an IP literal (a name would need a
@@ -46,7 +48,9 @@ def normalizeServers(servers: Iterable[str | tuple[str, int] | Sequence[object]]
         try:
             address = ipaddress.ip_address(host)
         except ValueError:
-            raise ValueError(f"a DNS server must be an IP address, not {host!r}") from None
+            raise ValueError(
+                f"a DNS server must be an IP address, not {host!r}"
+            ) from None
         if not 0 < port < 65536:
             raise ValueError(f"{port} is not a port number")
         out.append((str(address), port))
@@ -70,7 +74,9 @@ def readResolvConf(path: str | None) -> ResolverConfig:
     for ns in reader.nameservers:
         text = str(ns)
         try:
-            servers.append((str(ipaddress.ip_address(text.split("%", 1)[0])), reader.port))
+            servers.append(
+                (str(ipaddress.ip_address(text.split("%", 1)[0])), reader.port)
+            )
         except ValueError:
             log.debug("resolv.conf %s: skipped server %r", path, text)
     ndots = reader.ndots if reader.ndots is not None else 1

@@ -39,7 +39,6 @@ import dns.name
 import dns.opcode
 import dns.rcode
 import dns.rdatatype
-
 from plait.errors import DNSError, DNSServerError
 
 from ._errors import rcodeError, tagged, timeoutError
@@ -136,9 +135,15 @@ def buildQuery(
     """The wire form of a recursive query with ID 0 (EDNS0 unless *payload* is None)."""
     opt = payload is not None
     header = _HEADER.pack(0, dns.flags.RD, 1, 0, 0, 1 if opt else 0)
-    wire = header + name.to_wire() + struct.pack("!HH", rdtype, rdclass)
+    wire = header + _nameWire(name) + struct.pack("!HH", rdtype, rdclass)
     if opt:
         wire += b"\x00" + struct.pack("!HHIH", 41, payload, 0, 0)
+    return wire
+
+
+def _nameWire(name: dns.name.Name) -> bytes:
+    wire = name.to_wire()
+    assert wire is not None  # without a file, to_wire returns the octets
     return wire
 
 
@@ -175,7 +180,7 @@ class QueryEngine:
         #: Datagrams and stream messages dropped as not an answer to us.
         self.ignored = 0
         self._nameText = name.to_text()
-        self._typeText = dns.rdatatype.to_text(rdtype)
+        self._typeText = dns.rdatatype.to_text(dns.rdatatype.RdataType.make(rdtype))
         self._template = buildQuery(name, rdtype, rdclass)
         self._ids: list[int] = []
         self._attempt = -1
@@ -188,7 +193,9 @@ class QueryEngine:
         try:
             self.state = _TRANSITIONS[(self.state, event)]
         except KeyError:
-            raise RuntimeError(f"query cannot {event.value} when {self.state.value}") from None
+            raise RuntimeError(
+                f"query cannot {event.value} when {self.state.value}"
+            ) from None
 
     @property
     def attempt(self) -> int:
@@ -211,23 +218,37 @@ class QueryEngine:
 
     def _ignore(self, why: str, source: object) -> None:
         self.ignored += 1
-        log.debug("ignored a reply from %s to %s %s: %s", source, self._nameText, self._typeText, why)
+        log.debug(
+            "ignored a reply from %s to %s %s: %s",
+            source,
+            self._nameText,
+            self._typeText,
+            why,
+        )
 
     def _matches(self, message: dns.message.Message) -> bool:
         if len(message.question) != 1:
             return False
         q = message.question[0]
-        return q.rdtype == self.rdtype and q.rdclass == self.rdclass and q.name == self.name
+        return (
+            q.rdtype == self.rdtype
+            and q.rdclass == self.rdclass
+            and q.name == self.name
+        )
 
     def _finish(self, message: dns.message.Message, server: Server) -> Finished:
         self._apply(_Event.ANSWER)
         rcode = message.rcode()
         if rcode == dns.rcode.NOERROR:
             return Finished(message, None)
-        error = rcodeError(rcode, self._nameText, self._typeText, f"{server[0]} port {server[1]}")
+        error = rcodeError(
+            rcode, self._nameText, self._typeText, f"{server[0]} port {server[1]}"
+        )
         return Finished(message, error)
 
-    def datagramReceived(self, attempt: int, data: bytes, source: Server, now: float) -> Action:
+    def datagramReceived(
+        self, attempt: int, data: bytes, source: Server, now: float
+    ) -> Action:
         """A datagram came to the socket of *attempt* from *source*."""
         if self.state is not QueryState.UDP or not 0 <= attempt <= self._attempt:
             self._ignore("no attempt waits for it", source)
@@ -285,7 +306,9 @@ class QueryEngine:
         assert self._streamServer is not None
         for wire in self._framer.feed(data):
             if len(wire) < 12 or struct.unpack_from("!H", wire)[0] != self._streamID:
-                self._ignore("wrong ID or short header on the stream", self._streamServer)
+                self._ignore(
+                    "wrong ID or short header on the stream", self._streamServer
+                )
                 continue
             try:
                 message = dns.message.from_wire(wire)
@@ -318,4 +341,3 @@ class QueryEngine:
             self._typeText,
         )
         return Finished(None, error)
-

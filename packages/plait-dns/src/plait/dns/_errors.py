@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dns.rcode
-
 from plait.errors import (
     DNSError,
     DNSFormatError,
@@ -38,7 +37,7 @@ def rcodeError(rcode: int, name: str, rdtype: str, server: str = "") -> DNSError
     cls = _BY_RCODE.get(rcode, DNSUnknownError)
     detail = f"{name} {rdtype}"
     if cls is DNSUnknownError:
-        detail += f" (response code {dns.rcode.to_text(rcode)})"
+        detail += f" (response code {dns.rcode.to_text(dns.rcode.Rcode.make(rcode))})"
     if server:
         detail += f" from {server}"
     return tagged(cls(detail), name, rdtype)

@@ -20,8 +20,8 @@ from plait.core import ClientFactory, Deferred, Failure, Protocol
 from plait.errors import CannotListenError, DNSError, NotConnectingError
 from plait.udp import DatagramProtocol
 
-from ._errors import timeoutError
 from ._engine import Finished, QueryEngine, SendDatagram, SendStream, Server
+from ._errors import timeoutError
 from ._transfer import ZoneTransfer
 
 __all__ = ["Exchange", "Transfer", "listenRandomPort"]
@@ -36,7 +36,9 @@ PORT_HIGH = 65535
 
 def listenRandomPort(reactor: Any, protocol: Any, host: str) -> Any:
     """A UDP port at a random unprivileged number, of *host*'s family."""
-    interface = "::" if ipaddress.ip_address(host).version == 6 else "0.0.0.0"
+    # The wildcard address: the socket is connected to the server right
+    # after, which picks the source address and filters what comes in.
+    interface = "::" if ipaddress.ip_address(host).version == 6 else "0.0.0.0"  # noqa: S104
     for _ in range(16):
         number = PORT_LOW + secrets.randbelow(PORT_HIGH - PORT_LOW + 1)
         try:
@@ -147,7 +149,9 @@ class Exchange:
 
     def datagram(self, attempt: int, data: bytes, addr: Server) -> None:
         """A datagram arrived on the socket of *attempt*."""
-        self._act(self.engine.datagramReceived(attempt, data, addr, self.reactor.seconds()))
+        self._act(
+            self.engine.datagramReceived(attempt, data, addr, self.reactor.seconds())
+        )
 
     def refused(self, attempt: int) -> None:
         """The server of *attempt* refused it: move on at once."""
@@ -171,7 +175,11 @@ class Exchange:
         _abort(self._stream, self._connector)
         self._stream = None
         self._connector = None
-        self._act(self.engine.streamFailed(f"no answer in {timeout:g}s", self.reactor.seconds()))
+        self._act(
+            self.engine.streamFailed(
+                f"no answer in {timeout:g}s", self.reactor.seconds()
+            )
+        )
 
     def _close(self) -> None:
         for timer in self._timers:
@@ -216,7 +224,9 @@ def _abort(stream: _Stream | None, connector: Any) -> None:
 class Transfer:
     """Runs a :class:`ZoneTransfer` against *server* within *timeout*."""
 
-    def __init__(self, reactor: Any, transfer: ZoneTransfer, server: Server, timeout: float):
+    def __init__(
+        self, reactor: Any, transfer: ZoneTransfer, server: Server, timeout: float
+    ):
         self.reactor = reactor
         self.transfer = transfer
         self.deferred: Deferred[Any] = Deferred(lambda d: self._close())
@@ -246,7 +256,9 @@ class Transfer:
 
     def _timedOut(self, timeout: float) -> None:
         name = self.transfer.name.to_text()
-        self._finish(Failure(timeoutError(name, "AXFR", f"no complete transfer in {timeout:g}s")))
+        self._finish(
+            Failure(timeoutError(name, "AXFR", f"no complete transfer in {timeout:g}s"))
+        )
 
     def _finish(self, result: Any) -> None:
         if self.deferred.called:

@@ -19,7 +19,6 @@ from typing import Any
 
 import dns.rdataclass
 import dns.rdatatype
-
 from plait.core import Deferred, Failure, succeed
 from plait.errors import CancelledError, DNSLookupError, DNSQueryTimeoutError
 
@@ -45,12 +44,14 @@ def _addresses(result: Any, rdtype: int) -> list[str]:
     return out
 
 
-def getHostByName(resolver: Any, name: Any, timeout: float | Sequence[float]) -> Deferred[str]:
+def getHostByName(
+    resolver: Any, name: Any, timeout: float | Sequence[float]
+) -> Deferred[str]:
     """Resolve *name* with *resolver*; see the module's description."""
     if isinstance(name, str):
         local = resolver.hosts.ipv6(name) or resolver.hosts.ipv4(name)
         if local:
-            return succeed(random.choice(local))
+            return succeed(random.choice(local))  # noqa: S311 (not a secret)
     lookups: list[Deferred[Any]] = []
     outcomes: list[object] = [_PENDING] * len(_ORDER)
 
@@ -67,7 +68,7 @@ def getHostByName(resolver: Any, name: Any, timeout: float | Sequence[float]) ->
             if outcome is _PENDING:
                 return
             if isinstance(outcome, list) and outcome:
-                result.callback(random.choice(outcome))
+                result.callback(random.choice(outcome))  # noqa: S311
                 for lookup in lookups:
                     if not lookup.called:
                         lookup.cancel()
@@ -88,9 +89,10 @@ def getHostByName(resolver: Any, name: Any, timeout: float | Sequence[float]) ->
         outcomes[index] = reason.value
         decide()
 
-    for index, rdtype in enumerate(_ORDER):
-        d = resolver.lookupRecord(name, dns.rdataclass.IN, rdtype, timeout)
-        lookups.append(d)
+    lookups.extend(
+        resolver.lookupRecord(name, dns.rdataclass.IN, rdtype, timeout)
+        for rdtype in _ORDER
+    )
     for index, d in enumerate(lookups):
         d.addCallbacks(got, failed, callbackArgs=(index,), errbackArgs=(index,))
     return result
@@ -98,10 +100,11 @@ def getHostByName(resolver: Any, name: Any, timeout: float | Sequence[float]) ->
 
 def _failure(name: Any, outcomes: list[object]) -> Failure:
     errors = [o for o in outcomes if isinstance(o, BaseException)]
-    if errors and all(isinstance(e, DNSQueryTimeoutError) for e in errors) and len(errors) == len(
-        outcomes
+    if (
+        errors
+        and all(isinstance(e, DNSQueryTimeoutError) for e in errors)
+        and len(errors) == len(outcomes)
     ):
         return Failure(errors[-1])
     detail = "; ".join(str(e) for e in errors) or "no address records"
     return Failure(DNSLookupError(string=f"{name!r} has no address: {detail}"))
-

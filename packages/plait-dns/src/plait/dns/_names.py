@@ -17,7 +17,6 @@ import dns.exception
 import dns.name
 import dns.rdataclass
 import dns.rdatatype
-
 from plait.errors import DNSError
 
 __all__ = ["InvalidQueryError", "checkClass", "checkType", "toName", "typeText"]
@@ -70,7 +69,7 @@ def toName(name: str | bytes | dns.name.Name) -> dns.name.Name:
                 return dns.name.root
             labels = raw.split(b".")
             if not labels[-1]:
-                labels = labels[:-1] + [b""]
+                labels = [*labels[:-1], b""]
             return dns.name.Name(labels)
     except dns.name.LabelTooLong:
         raise InvalidQueryError(name, "a label is longer than 63 octets") from None
@@ -80,7 +79,9 @@ def toName(name: str | bytes | dns.name.Name) -> dns.name.Name:
         raise InvalidQueryError(name, "the name has an empty label") from None
     except (dns.exception.DNSException, UnicodeError) as e:
         raise InvalidQueryError(name, f"it cannot be encoded ({e})") from None
-    raise InvalidQueryError(name, f"a name must be str or bytes, not {type(name).__name__}")
+    raise InvalidQueryError(
+        name, f"a name must be str or bytes, not {type(name).__name__}"
+    )
 
 
 def checkType(name: object, rdtype: object) -> dns.rdatatype.RdataType:
@@ -97,10 +98,14 @@ def checkType(name: object, rdtype: object) -> dns.rdatatype.RdataType:
             raise ValueError(rdtype)
     except (ValueError, dns.exception.DNSException):
         raise InvalidQueryError(name, f"unknown record type {rdtype!r}") from None
-    if value in _FORBIDDEN_TYPES or dns.rdatatype.is_metatype(value) and value not in (
-        dns.rdatatype.ANY,
-        dns.rdatatype.MAILA,
-        dns.rdatatype.MAILB,
+    if value in _FORBIDDEN_TYPES or (
+        dns.rdatatype.is_metatype(value)
+        and value
+        not in (
+            dns.rdatatype.ANY,
+            dns.rdatatype.MAILA,
+            dns.rdatatype.MAILB,
+        )
     ):
         raise InvalidQueryError(
             name, f"record type {dns.rdatatype.to_text(value)} cannot be queried"
@@ -125,4 +130,4 @@ def checkClass(name: object, rdclass: object) -> dns.rdataclass.RdataClass:
 
 def typeText(rdtype: int) -> str:
     """The mnemonic of a record type (``TYPE65280`` for one without)."""
-    return dns.rdatatype.to_text(rdtype)
+    return dns.rdatatype.to_text(dns.rdatatype.RdataType.make(rdtype))

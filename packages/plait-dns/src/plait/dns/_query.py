@@ -49,10 +49,14 @@ def schedule(timeout: float | Sequence[float]) -> list[float]:
             total -= step
         out[-1] += total
         return out
+    if isinstance(timeout, bool):
+        raise ValueError(f"a timeout is a number or a sequence, not {timeout!r}")
     try:
         out = [float(t) for t in timeout]
     except (TypeError, ValueError):
-        raise ValueError(f"a timeout is a number or a sequence of numbers, not {timeout!r}") from None
+        raise ValueError(
+            f"a timeout is a number or a sequence of numbers, not {timeout!r}"
+        ) from None
     if not out or any(not t > 0 for t in out):
         raise ValueError(f"every timeout must be positive: {timeout!r}")
     return out

@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from zope.interface import implementer
+
 import dns.name
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
-from zope.interface import implementer
-
 from plait.core import Deferred, Failure, fail, succeed
 from plait.errors import DNSError, DNSNameError
 from plait.interfaces import IResolver, IResolverSimple
@@ -42,6 +42,13 @@ Timeout = float | Sequence[float]
 _A = dns.rdatatype.A
 _AAAA = dns.rdatatype.AAAA
 _HOSTS_TTL = 3600
+
+
+def _joined(name: dns.name.Name, suffix: dns.name.Name) -> dns.name.Name | None:
+    try:
+        return name.concatenate(suffix)
+    except dns.name.NameTooLong:
+        return None
 
 
 @implementer(IResolver, IResolverSimple)
@@ -68,18 +75,28 @@ class Resolver:
     ) -> None:
         self.reactor = reactor
         self.servers: list[Server] = normalizeServers(servers)
-        self.search = [toName(s) if not isinstance(s, dns.name.Name) else s for s in search]
-        self.search = [s if s.is_absolute() else s.concatenate(dns.name.root) for s in self.search]
+        self.search = [
+            toName(s) if not isinstance(s, dns.name.Name) else s for s in search
+        ]
+        self.search = [
+            s if s.is_absolute() else s.concatenate(dns.name.root) for s in self.search
+        ]
         self.ndots = ndots
         self.hosts = hosts if hosts is not None else Hosts(None)
         self.cache = Cache(reactor.seconds, cacheSize)
 
     @classmethod
     def fromConfig(
-        cls, reactor: Any, config: ResolverConfig, hosts: Hosts | None, cacheSize: int = 10000
+        cls,
+        reactor: Any,
+        config: ResolverConfig,
+        hosts: Hosts | None,
+        cacheSize: int = 10000,
     ) -> Resolver:
         """A resolver for what a resolv.conf said."""
-        return cls(reactor, config.servers, config.search, config.ndots, hosts, cacheSize)
+        return cls(
+            reactor, config.servers, config.search, config.ndots, hosts, cacheSize
+        )
 
     def __repr__(self) -> str:
         servers = ", ".join(f"{h} port {p}" for h, p in self.servers)
@@ -90,26 +107,22 @@ class Resolver:
     def _candidates(self, name: dns.name.Name) -> list[dns.name.Name]:
         if name.is_absolute():
             return [name]
-        out: list[dns.name.Name] = []
-        for suffix in self.search:
-            try:
-                out.append(name.concatenate(suffix))
-            except dns.name.NameTooLong:
-                continue
-        try:
-            absolute = name.concatenate(dns.name.root)
-        except dns.name.NameTooLong:
-            absolute = None
+        out = [c for c in (_joined(name, s) for s in self.search) if c is not None]
+        absolute = _joined(name, dns.name.root)
         if absolute is not None:
             if len(name.labels) - 1 >= self.ndots:
                 out.insert(0, absolute)
             else:
                 out.append(absolute)
         if not out:
-            raise InvalidQueryError(name.to_text(), "the name is longer than 255 octets")
+            raise InvalidQueryError(
+                name.to_text(), "the name is longer than 255 octets"
+            )
         return out
 
-    def _fromHosts(self, original: object, name: dns.name.Name, rdtype: int) -> Result | None:
+    def _fromHosts(
+        self, original: object, name: dns.name.Name, rdtype: int
+    ) -> Result | None:
         if rdtype not in (_A, _AAAA):
             return None
         text = name.to_text(omit_final_dot=True)
@@ -117,10 +130,14 @@ class Resolver:
         if not addresses:
             return None
         owner = name if name.is_absolute() else name.concatenate(dns.name.root)
-        rrset = dns.rrset.from_text_list(owner, _HOSTS_TTL, "IN", rdtype, addresses)
+        rrset = dns.rrset.from_text_list(
+            owner, _HOSTS_TTL, "IN", dns.rdatatype.RdataType.make(rdtype), addresses
+        )
         return ([rrset], [], [])
 
-    def lookupRecord(self, name: Any, cls: Any, type: Any, timeout: Timeout = 10) -> Deferred[Result]:
+    def lookupRecord(
+        self, name: Any, cls: Any, type: Any, timeout: Timeout = 10
+    ) -> Deferred[Result]:
         """Query the records of class *cls* and type *type* under *name*."""
         try:
             qname = toName(name)
@@ -141,7 +158,11 @@ class Resolver:
         return self._search(candidates, rdtype, rdclass, times)
 
     def _search(
-        self, candidates: list[dns.name.Name], rdtype: int, rdclass: int, times: list[float]
+        self,
+        candidates: list[dns.name.Name],
+        rdtype: int,
+        rdclass: int,
+        times: list[float],
     ) -> Deferred[Result]:
         current: list[Deferred[Result]] = []
         result: Deferred[Result] = Deferred(lambda d: current[-1].cancel())
@@ -176,14 +197,20 @@ class Resolver:
         d = Exchange(self.reactor, engine).start()
         return d.addCallback(self._finished, key)
 
-    def _finished(self, finished: Finished, key: tuple[dns.name.Name, int, int]) -> Result:
+    def _finished(
+        self, finished: Finished, key: tuple[dns.name.Name, int, int]
+    ) -> Result:
         message, error = finished.message, finished.error
         if error is not None:
             if message is not None and isinstance(error, DNSNameError):
                 self.cache.storeError(key, message, error)
             raise error
         assert message is not None
-        result: Result = (list(message.answer), list(message.authority), list(message.additional))
+        result: Result = (
+            list(message.answer),
+            list(message.authority),
+            list(message.additional),
+        )
         self.cache.storeAnswer(key, message, result)
         return result
 
@@ -251,7 +278,9 @@ class Resolver:
         """The NULL records of *name*."""
         return self._typed(name, dns.rdatatype.NULL, timeout)
 
-    def lookupWellKnownServices(self, name: Any, timeout: Timeout = 10) -> Deferred[Result]:
+    def lookupWellKnownServices(
+        self, name: Any, timeout: Timeout = 10
+    ) -> Deferred[Result]:
         """The WKS records of *name*."""
         return self._typed(name, dns.rdatatype.WKS, timeout)
 
@@ -267,7 +296,9 @@ class Resolver:
         """The TXT records of *name*."""
         return self._typed(name, dns.rdatatype.TXT, timeout)
 
-    def lookupResponsibility(self, name: Any, timeout: Timeout = 10) -> Deferred[Result]:
+    def lookupResponsibility(
+        self, name: Any, timeout: Timeout = 10
+    ) -> Deferred[Result]:
         """The RP records of *name*."""
         return self._typed(name, dns.rdatatype.RP, timeout)
 
@@ -299,12 +330,18 @@ class Resolver:
         if not qname.is_absolute():
             qname = qname.concatenate(dns.name.root)
         transfer = Transfer(self.reactor, ZoneTransfer(qname), self.servers[0], total)
-        d: Deferred[Result] = transfer.deferred
-        return d.addCallback(lambda rrsets: (rrsets, [], []))
+        done: Deferred[list[dns.rrset.RRset]] = transfer.deferred
+
+        def asResult(rrsets: list[dns.rrset.RRset]) -> Result:
+            return (rrsets, [], [])
+
+        return done.addCallback(asResult)
 
     # --- IResolverSimple ---------------------------------------------------
 
-    def getHostByName(self, name: Any, timeout: Timeout = DEFAULT_SCHEDULE) -> Deferred[str]:
+    def getHostByName(
+        self, name: Any, timeout: Timeout = DEFAULT_SCHEDULE
+    ) -> Deferred[str]:
         """One address of *name*: from A6, else AAAA, else A records (random
         among several), the three asked at once."""
         return getHostByName(self, name, timeout)

@@ -10,7 +10,7 @@ EDNS). It does not recurse, follow CNAMEs or transfer the zone.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 import dns.exception
 import dns.flags
@@ -20,7 +20,6 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 import dns.zone
-
 from plait.core import Factory, Protocol
 from plait.udp import DatagramProtocol
 
@@ -68,8 +67,10 @@ class ZoneServer:
         else:
             for rdataset in node.rdatasets:
                 if question.rdtype in (dns.rdatatype.ANY, rdataset.rdtype):
-                    rrset = dns.rrset.RRset(question.name, rdataset.rdclass, rdataset.rdtype)
-                    rrset.update(rdataset)
+                    rrset = dns.rrset.RRset(
+                        question.name, rdataset.rdclass, rdataset.rdtype
+                    )
+                    cast(Any, rrset).update(rdataset)
                     response.answer.append(rrset)
             if not response.answer:
                 response.authority.append(soa)

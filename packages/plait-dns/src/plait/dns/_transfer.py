@@ -15,6 +15,7 @@ kept once, the closing one dropped.
 from __future__ import annotations
 
 import struct
+from typing import Any, cast
 
 import dns.exception
 import dns.message
@@ -22,7 +23,6 @@ import dns.name
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
-
 from plait.errors import DNSError, DNSFormatError
 
 from ._engine import buildQuery, newID
@@ -56,7 +56,9 @@ class ZoneTransfer:
         return frame(header + wire[4:])
 
     def _fail(self, why: str) -> DNSError:
-        return tagged(DNSFormatError(f"{self._nameText} AXFR: {why}"), self._nameText, "AXFR")
+        return tagged(
+            DNSFormatError(f"{self._nameText} AXFR: {why}"), self._nameText, "AXFR"
+        )
 
     def dataReceived(self, data: bytes) -> list[dns.rrset.RRset] | None:
         """Feed stream bytes; the zone's RRsets once the closing SOA came.
@@ -83,9 +85,10 @@ class ZoneTransfer:
         rcode = message.rcode()
         if rcode != 0:
             raise rcodeError(rcode, self._nameText, "AXFR")
-        if self.messages == 1:
-            if len(message.question) != 1 or message.question[0].name != self.name:
-                raise self._fail("the first message does not repeat the question")
+        if self.messages == 1 and (
+            len(message.question) != 1 or message.question[0].name != self.name
+        ):
+            raise self._fail("the first message does not repeat the question")
         for rrset in message.answer:
             if self._record(rrset):
                 self.done = True
@@ -101,16 +104,22 @@ class ZoneTransfer:
             self._soa = rrset
         elif isSOA:
             if rrset[0].serial != self._soa[0].serial:
-                raise self._fail("the closing SOA has another serial than the opening one")
+                raise self._fail(
+                    "the closing SOA has another serial than the opening one"
+                )
             return True
         key = (rrset.name, rrset.rdtype, rrset.rdclass, rrset.covers)
         known = self._rrsets.get(key)
         if known is None:
-            known = dns.rrset.RRset(rrset.name, rrset.rdclass, rrset.rdtype, rrset.covers)
+            known = dns.rrset.RRset(
+                rrset.name, rrset.rdclass, rrset.rdtype, rrset.covers
+            )
             self._rrsets[key] = known
-        known.update(rrset)
+        cast(Any, known).update(rrset)
         return False
 
     def incomplete(self) -> DNSError:
         """The error for a stream that closed before the closing SOA."""
-        return self._fail(f"the stream closed after {self.messages} messages, before the closing SOA")
+        return self._fail(
+            f"the stream closed after {self.messages} messages, before the closing SOA"
+        )
