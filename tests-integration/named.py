@@ -14,11 +14,14 @@ Zones:
   refuses MD and MF, so those are absent), a CNAME, names under it, and a
   TXT record too large for a UDP answer (BIND caps those at 1232 octets),
   so that asking for it forces the retry over TCP.
+  Every name under ``wild.example.test`` has an A record (a wildcard), so
+  a benchmark can ask a fresh name each time and never hit a cache.
 - ``big.test``: thousands of A records, so its AXFR spans many messages.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -58,6 +61,7 @@ ptr       IN PTR   www.example.test.
 _imap._tcp IN SRV  0 5 143 mail.example.test.
 info      IN TXT   "contact us"
 big       IN TXT   {big}
+*.wild    IN A     192.0.2.99
 """
 
 
@@ -155,8 +159,13 @@ def _ready(port: int, deadline: float) -> bool:
     return False
 
 
-def startNamed(binary: str, threads: int | None = None) -> Named:
-    """Start ``named``; raise RuntimeError with its log if it does not answer."""
+def startNamed(
+    binary: str, threads: int | None = None, cpu: int | None = None
+) -> Named:
+    """Start ``named``; raise RuntimeError with its log if it does not answer.
+
+    *threads* sets named's worker threads; *cpu* keeps it on one CPU.
+    """
     directory = Path(tempfile.mkdtemp(prefix="plait-named-"))
     directory.chmod(0o755)
     port = freePort()
@@ -192,7 +201,14 @@ zone "big.test" {{ type primary; file "{directory}/big.test.zone"; }};
     if threads is not None:
         args += ["-n", str(threads)]
     log = open(directory / "named.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+
+    def pin() -> None:
+        if cpu is not None and hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, {cpu})
+
+    process = subprocess.Popen(
+        args, stdout=log, stderr=subprocess.STDOUT, preexec_fn=pin
+    )
     log.close()
     named = Named(port, process, directory, ipv6)
     if not _ready(port, time.monotonic() + 20) or process.poll() is not None:
