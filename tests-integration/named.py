@@ -188,7 +188,6 @@ options {{
     allow-transfer {{ 127.0.0.1; ::1; }};
     dnssec-validation no;
     notify no;
-    minimal-responses no;
 }};
 controls {{ }};
 zone "example.test" {{ type primary; file "{directory}/example.test.zone"; }};

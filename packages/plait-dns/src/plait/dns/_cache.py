@@ -17,11 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-import dns.message
 import dns.name
 import dns.rdatatype
 import dns.rrset
 from plait.errors import DNSError
+
+from ._wire import Response
 
 __all__ = ["Cache", "Result", "negativeTTL"]
 
@@ -37,7 +38,7 @@ class _Entry:
     error: DNSError | None
 
 
-def negativeTTL(message: dns.message.Message) -> int | None:
+def negativeTTL(message: Response) -> int | None:
     """How long the absence *message* reports may be cached (RFC 2308 §5)."""
     for rrset in message.authority:
         if rrset.rdtype == dns.rdatatype.SOA and len(rrset):
@@ -99,9 +100,7 @@ class Cache:
         while len(self._entries) > self.maxSize:
             self._entries.popitem(last=False)
 
-    def storeAnswer(
-        self, key: _Key, message: dns.message.Message, result: Result
-    ) -> None:
+    def storeAnswer(self, key: _Key, message: Response, result: Result) -> None:
         """Keep a NOERROR answer: positive for its TTL, or negative (no data)."""
         if result[0]:
             self._put(key, min(r.ttl for r in result[0]), result, None)
@@ -110,9 +109,7 @@ class Cache:
         if ttl is not None:
             self._put(key, ttl, result, None)
 
-    def storeError(
-        self, key: _Key, message: dns.message.Message, error: DNSError
-    ) -> None:
+    def storeError(self, key: _Key, message: Response, error: DNSError) -> None:
         """Keep a name error for as long as its SOA allows."""
         ttl = negativeTTL(message)
         if ttl is not None:

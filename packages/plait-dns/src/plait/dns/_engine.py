@@ -43,6 +43,7 @@ from plait.errors import DNSError, DNSServerError
 
 from ._errors import rcodeError, tagged, timeoutError
 from ._framing import StreamFramer, frame
+from ._wire import MalformedMessage, Response, parseResponse
 
 __all__ = [
     "EDNS_PAYLOAD",
@@ -93,7 +94,7 @@ class Finished:
     says how long the absence may be cached.
     """
 
-    message: dns.message.Message | None
+    message: Response | None
     error: DNSError | None
 
 
@@ -226,17 +227,14 @@ class QueryEngine:
             why,
         )
 
-    def _matches(self, message: dns.message.Message) -> bool:
-        if len(message.question) != 1:
-            return False
-        q = message.question[0]
+    def _matches(self, message: Response) -> bool:
         return (
-            q.rdtype == self.rdtype
-            and q.rdclass == self.rdclass
-            and q.name == self.name
+            message.qtype == self.rdtype
+            and message.qclass == self.rdclass
+            and message.qname == self.name
         )
 
-    def _finish(self, message: dns.message.Message, server: Server) -> Finished:
+    def _finish(self, message: Response, server: Server) -> Finished:
         self._apply(_Event.ANSWER)
         rcode = message.rcode()
         if rcode == dns.rcode.NOERROR:
@@ -269,8 +267,8 @@ class QueryEngine:
             return None
         truncated = bool(flags & _TC)
         try:
-            message = dns.message.from_wire(data, question_only=truncated)
-        except (dns.exception.DNSException, ValueError, struct.error) as e:
+            message = parseResponse(data, questionOnly=truncated)
+        except MalformedMessage as e:
             self._ignore(f"malformed ({e})", source)
             return None
         if not self._matches(message):
@@ -311,11 +309,11 @@ class QueryEngine:
                 )
                 continue
             try:
-                message = dns.message.from_wire(wire)
-            except (dns.exception.DNSException, ValueError, struct.error) as e:
+                message = parseResponse(wire)
+            except MalformedMessage as e:
                 self._ignore(f"malformed on the stream ({e})", self._streamServer)
                 continue
-            if not message.flags & dns.flags.QR or not self._matches(message):
+            if not message.flags & _QR or not self._matches(message):
                 self._ignore("a different question on the stream", self._streamServer)
                 continue
             return self._finish(message, self._streamServer)

@@ -21,6 +21,7 @@ import dns.rdatatype
 import dns.rrset
 import dns.zone
 from plait.core import Factory, Protocol
+from plait.errors import CannotListenError
 from plait.udp import DatagramProtocol
 
 from ._framing import StreamFramer, frame
@@ -87,11 +88,22 @@ class ZoneServer:
 
     def listen(self, reactor: Any, port: int = 0, interface: str = "127.0.0.1") -> int:
         """Serve on *port* (0: a free one) over UDP and TCP; return the port."""
-        udp = reactor.listenUDP(port, _Datagrams(self), interface, 65535)
-        number = udp.getHost().port
-        tcp = reactor.listenTCP(number, _StreamFactory(self), interface=interface)
-        self.ports += [udp, tcp]
-        return int(number)
+        for _ in range(20 if port == 0 else 1):
+            udp = reactor.listenUDP(port, _Datagrams(self), interface, 65535)
+            number = udp.getHost().port
+            try:
+                tcp = reactor.listenTCP(
+                    number, _StreamFactory(self), interface=interface
+                )
+            except CannotListenError:
+                # The kernel's free UDP port was taken for TCP: try another.
+                udp.stopListening()
+                if port != 0:
+                    raise
+                continue
+            self.ports += [udp, tcp]
+            return int(number)
+        raise CannotListenError(interface, port, "no port free for both UDP and TCP")
 
     def stopListening(self) -> None:
         """Close every port :meth:`listen` opened."""
