@@ -180,8 +180,6 @@ class QueryEngine:
         self.state = QueryState.NEW
         #: Datagrams and stream messages dropped as not an answer to us.
         self.ignored = 0
-        self._nameText = name.to_text()
-        self._typeText = dns.rdatatype.to_text(dns.rdatatype.RdataType.make(rdtype))
         self._template = buildQuery(name, rdtype, rdclass)
         self._ids: list[int] = []
         self._attempt = -1
@@ -189,6 +187,15 @@ class QueryEngine:
         self._streamID = 0
         self._framer: StreamFramer | None = None
         self._streamServer: Server | None = None
+
+    @property
+    def _nameText(self) -> str:
+        # Text forms are only needed for errors and logs: made on demand.
+        return self.name.to_text()
+
+    @property
+    def _typeText(self) -> str:
+        return dns.rdatatype.to_text(dns.rdatatype.RdataType.make(self.rdtype))
 
     def _apply(self, event: _Event) -> None:
         try:

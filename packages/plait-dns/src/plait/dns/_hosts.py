@@ -67,6 +67,9 @@ class Hosts:
         """The IPv6 addresses listed for *name*."""
         return list(self._v6.get(_key(name), ()))
 
+    def __bool__(self) -> bool:
+        return bool(self._v4 or self._v6)
+
     def __contains__(self, name: str) -> bool:
         key = _key(name)
         return key in self._v4 or key in self._v6

@@ -51,6 +51,13 @@ class InvalidQueryError(DNSError, ValueError):
         return f"The DNS query for {self.name} is not valid: {self.reason}."
 
 
+def _fromOctets(raw: bytes) -> dns.name.Name:
+    labels = raw.split(b".")
+    if not labels[-1]:
+        labels = [*labels[:-1], b""]
+    return dns.name.Name(labels)
+
+
 def toName(name: str | bytes | dns.name.Name) -> dns.name.Name:
     """The dnspython name for *name*; relative unless it ends with a dot.
 
@@ -62,15 +69,16 @@ def toName(name: str | bytes | dns.name.Name) -> dns.name.Name:
         if isinstance(name, str):
             if not name or name == ".":
                 return dns.name.root
+            if name.isascii() and "\\" not in name:
+                # Plain ASCII needs no IDNA step and no escapes: the octets
+                # are the labels, and Name checks their lengths.
+                return _fromOctets(name.encode("ascii"))
             return dns.name.from_unicode(name, origin=None)
         if isinstance(name, (bytes, bytearray)):
             raw = bytes(name)
             if not raw or raw == b".":
                 return dns.name.root
-            labels = raw.split(b".")
-            if not labels[-1]:
-                labels = [*labels[:-1], b""]
-            return dns.name.Name(labels)
+            return _fromOctets(raw)
     except dns.name.LabelTooLong:
         raise InvalidQueryError(name, "a label is longer than 63 octets") from None
     except dns.name.NameTooLong:

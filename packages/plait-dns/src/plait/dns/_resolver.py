@@ -107,6 +107,13 @@ class Resolver:
     def _candidates(self, name: dns.name.Name) -> list[dns.name.Name]:
         if name.is_absolute():
             return [name]
+        if not self.search:
+            absolute = _joined(name, dns.name.root)
+            if absolute is None:
+                raise InvalidQueryError(
+                    name.to_text(), "the name is longer than 255 octets"
+                )
+            return [absolute]
         out = [c for c in (_joined(name, s) for s in self.search) if c is not None]
         absolute = _joined(name, dns.name.root)
         if absolute is not None:
@@ -123,7 +130,7 @@ class Resolver:
     def _fromHosts(
         self, original: object, name: dns.name.Name, rdtype: int
     ) -> Result | None:
-        if rdtype not in (_A, _AAAA):
+        if rdtype not in (_A, _AAAA) or not self.hosts:
             return None
         text = name.to_text(omit_final_dot=True)
         addresses = self.hosts.ipv4(text) if rdtype == _A else self.hosts.ipv6(text)

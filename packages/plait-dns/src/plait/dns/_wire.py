@@ -63,6 +63,12 @@ _CAREFUL = frozenset({_RRSIG, dns.rdatatype.SIG}) | frozenset(
 _RdataClass = dns.rdataclass.RdataClass
 
 
+# Names are immutable: one object per spelling serves every message that
+# repeats it (a zone's name, its servers, a question echoed in the answer).
+_NAMES: dict[tuple[bytes, ...], dns.name.Name] = {}
+_NAMES_KEPT = 4096
+
+
 class MalformedMessage(ValueError):
     """The octets are not a well-formed DNS message."""
 
@@ -122,9 +128,14 @@ def _readName(data: bytes, offset: int) -> tuple[dns.name.Name, int]:
             raise MalformedMessage("a name longer than 255 octets")
         labels.append(label)
         offset += length + 1
-    if total > 255:
-        raise MalformedMessage("a name longer than 255 octets")
-    return dns.name.Name(labels), (end if end >= 0 else offset)
+    key = tuple(labels)
+    name = _NAMES.get(key)
+    if name is None:
+        name = dns.name.Name(key)
+        if len(_NAMES) >= _NAMES_KEPT:
+            _NAMES.clear()
+        _NAMES[key] = name
+    return name, (end if end >= 0 else offset)
 
 
 def _section(
