@@ -250,3 +250,27 @@ def test_installed_resolver_serves_connect_tcp(
     until(reactor, lambda: made and accepted)
     assert made[0].transport.getPeer().host == "127.0.0.1"
     port.stopListening()
+
+
+def test_installed_resolver_serves_tcp_endpoint(
+    reactor: Any, until: Any, resolver: Any
+) -> None:
+    """After installResolver, a tcp: client endpoint resolves its host through it."""
+    from plait.core import Factory, Protocol, clientFromString, connectProtocol
+
+    accepted: list[Any] = []
+
+    class Server(Protocol):
+        def connectionMade(self) -> None:
+            accepted.append(self)
+
+    port = reactor.listenTCP(0, Factory.forProtocol(Server), interface="127.0.0.1")
+    reactor.installResolver(resolver)
+    endpoint = clientFromString(
+        reactor, f"tcp:host=local.example.test:port={port.getHost().port}"
+    )
+    connected = wait(reactor, until, connectProtocol(endpoint, Protocol()))
+    until(reactor, lambda: accepted)
+    assert connected.transport.getPeer().host == "127.0.0.1"
+    connected.transport.loseConnection()
+    port.stopListening()
