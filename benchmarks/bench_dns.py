@@ -261,9 +261,8 @@ def measure(
                 if impl not in best or elapsed < best[impl][0]:
                     best[impl] = (elapsed, p99, cpu, count)
                 if progress is not None:
-                    progress(
-                        f"dns {impl:18} {count / elapsed:9.0f} q/s  p99 {p99 * 1000:6.2f} ms"
-                    )
+                    qps = count / elapsed
+                    progress(f"dns {impl:18} {qps:9.0f} q/s  p99 {p99 * 1000:6.2f} ms")
     finally:
         server.stop()
     return best
