@@ -14,6 +14,7 @@ from plait.dns import A6, MB, MINFO, NULL, InvalidQueryError
 from plait.dns._cache import Cache
 from plait.dns._names import checkType, toName
 from plait.dns._query import schedule
+from plait.dns._wire import Response, parseResponse
 from plait.errors import DNSNameError
 
 
@@ -95,10 +96,10 @@ class FakeClock:
         return self.now
 
 
-def answerMessage(ttl: int) -> dns.message.Message:
+def answerMessage(ttl: int) -> Response:
     m = dns.message.make_response(dns.message.make_query("a.example.", "A"))
     m.answer.append(dns.rrset.from_text("a.example.", ttl, "IN", "A", "192.0.2.1"))
-    return m
+    return parseResponse(m.to_wire())
 
 
 def test_cache_ttl_and_aging() -> None:
@@ -124,7 +125,7 @@ def test_cache_negative_uses_soa_minimum() -> None:
     m.authority.append(
         dns.rrset.from_text("example.", 300, "IN", "SOA", "ns. h. 1 2 3 4 30")
     )
-    cache.storeError(key, m, DNSNameError("n.example."))
+    cache.storeError(key, parseResponse(m.to_wire()), DNSNameError("n.example."))
     clock.now += 29
     assert isinstance(cache.get(key), DNSNameError)
     clock.now += 2

@@ -22,7 +22,9 @@ it once.
 from __future__ import annotations
 
 import binascii
+import inspect
 import ipaddress
+from collections.abc import Callable
 from typing import Any
 
 import dns.exception
@@ -33,6 +35,7 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 import dns.rdtypes.nsbase
+import dns.wire
 
 __all__ = ["A6", "MB", "MG", "MINFO", "MR", "NULL", "registerRecordTypes"]
 
@@ -44,6 +47,33 @@ _FormError: Any = dns.exception.FormError
 
 def _untyped(rdata: dns.rdata.Rdata) -> Any:
     return rdata
+
+
+_Show = Callable[[dns.name.Name], str]
+
+# dnspython 2.9 reads a name in record data without following compression
+# pointers unless told to; older releases always follow them.
+_DECOMPRESS_FLAG = (
+    "decompress" in inspect.signature(dns.wire.Parser.get_name).parameters
+)
+
+
+def _compressedName(parser: Any, origin: Any) -> dns.name.Name:
+    if _DECOMPRESS_FLAG:
+        return parser.get_name(origin, True)  # type: ignore[no-any-return]
+    return parser.get_name(origin)  # type: ignore[no-any-return]
+
+
+def _toText(rdata: Any, origin: Any, relativize: bool, style: Any) -> str:
+    # dnspython 2.9 formats through styles; older releases call to_text
+    # with origin and relativize. Both reach the same _text.
+    if style is not None:
+        return str(rdata.to_styled_text(style))
+
+    def show(name: dns.name.Name) -> str:
+        return name.choose_relativity(origin, relativize).to_text()
+
+    return str(rdata._text(show))
 
 
 @dns.immutable.immutable
@@ -72,10 +102,20 @@ class MINFO(dns.rdata.Rdata):
         self.rmailbx: dns.name.Name = _untyped(self)._as_name(rmailbx)
         self.emailbx: dns.name.Name = _untyped(self)._as_name(emailbx)
 
+    def _text(self, show: _Show) -> str:
+        return f"{show(self.rmailbx)} {show(self.emailbx)}"
+
     def to_styled_text(self, style: Any) -> str:
-        return (
-            f"{self.rmailbx.to_styled_text(style)} {self.emailbx.to_styled_text(style)}"
-        )
+        return self._text(lambda name: name.to_styled_text(style))
+
+    def to_text(
+        self,
+        origin: Any = None,
+        relativize: bool = True,
+        style: Any = None,
+        **kw: Any,
+    ) -> str:
+        return _toText(self, origin, relativize, style)
 
     @classmethod
     def from_text(
@@ -105,8 +145,8 @@ class MINFO(dns.rdata.Rdata):
     def from_wire_parser(
         cls, rdclass: Any, rdtype: Any, parser: Any, origin: Any = None
     ) -> MINFO:
-        rmailbx = parser.get_name(origin, True)
-        emailbx = parser.get_name(origin, True)
+        rmailbx = _compressedName(parser, origin)
+        emailbx = _compressedName(parser, origin)
         return cls(rdclass, rdtype, rmailbx, emailbx)
 
 
@@ -120,8 +160,20 @@ class NULL(dns.rdata.Rdata):
         super().__init__(rdclass, rdtype)
         self.data: bytes = self._as_bytes(data, max_length=65535)
 
-    def to_styled_text(self, style: Any) -> str:
+    def _text(self, show: _Show) -> str:
         return rf"\# {len(self.data)} {binascii.hexlify(self.data).decode()}".rstrip()
+
+    def to_styled_text(self, style: Any) -> str:
+        return self._text(lambda name: name.to_styled_text(style))
+
+    def to_text(
+        self,
+        origin: Any = None,
+        relativize: bool = True,
+        style: Any = None,
+        **kw: Any,
+    ) -> str:
+        return _toText(self, origin, relativize, style)
 
     @classmethod
     def from_text(
@@ -196,13 +248,25 @@ class A6(dns.rdata.Rdata):
                 )
             self.prefix = _untyped(self)._as_name(prefix)
 
-    def to_styled_text(self, style: Any) -> str:
+    def _text(self, show: _Show) -> str:
         text = str(self.prefixLength)
         if self.prefixLength < 128:
             text += f" {self.address}"
         if self.prefix is not None:
-            text += f" {self.prefix.to_styled_text(style)}"
+            text += f" {show(self.prefix)}"
         return text
+
+    def to_styled_text(self, style: Any) -> str:
+        return self._text(lambda name: name.to_styled_text(style))
+
+    def to_text(
+        self,
+        origin: Any = None,
+        relativize: bool = True,
+        style: Any = None,
+        **kw: Any,
+    ) -> str:
+        return _toText(self, origin, relativize, style)
 
     @classmethod
     def from_text(
