@@ -293,3 +293,26 @@ def test_cancel_closes_sockets(reactor: Reactor, spin: Spin) -> None:
 
     assert result(reactor, spin, d).check(CancelledError)
     port.stopListening()
+
+
+def test_zone_transfer_timeout(reactor: Reactor, spin: Spin) -> None:
+    """lookupZone from a server that accepts and stays silent fails at its timeout."""
+    from plait.core import Factory, Protocol
+
+    silent = reactor.listenTCP(0, Factory.forProtocol(Protocol), interface="127.0.0.1")
+    r = Resolver(reactor, [("127.0.0.1", silent.getHost().port)])
+    failure = result(reactor, spin, r.lookupZone("example.", timeout=0.1))
+    assert failure.check(DNSQueryTimeoutError)
+    assert failure.value.type == "AXFR"
+    silent.stopListening()
+
+
+def test_zone_transfer_refused_by_zone_server(
+    reactor: Reactor, spin: Spin, zone: int
+) -> None:
+    """A server that refuses AXFR makes lookupZone fail with DNSQueryRefusedError."""
+    from plait.errors import DNSQueryRefusedError
+
+    r = Resolver(reactor, [("127.0.0.1", zone)])
+    failure = result(reactor, spin, r.lookupZone("example."))
+    assert failure.check(DNSQueryRefusedError)

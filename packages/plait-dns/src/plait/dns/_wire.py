@@ -229,5 +229,7 @@ def parseResponse(data: bytes, questionOnly: bool = False) -> Response:
         return response
     except MalformedMessage:
         raise
-    except (struct.error, IndexError, ValueError, dns.exception.DNSException) as e:
+    except Exception as e:
+        # Whatever a record's decoder trips over in hostile octets, the
+        # message is unreadable; a query must never crash on an answer.
         raise MalformedMessage(str(e) or type(e).__name__) from None
