@@ -51,19 +51,25 @@ class InvalidQueryError(DNSError, ValueError):
         return f"The DNS query for {self.name} is not valid: {self.reason}."
 
 
-def _fromOctets(raw: bytes) -> dns.name.Name:
+def _fromOctets(raw: bytes, absolute: bool) -> dns.name.Name:
     labels = raw.split(b".")
-    if not labels[-1]:
+    if labels[-1]:
+        if absolute:
+            labels.append(b"")
+    else:
         labels = [*labels[:-1], b""]
     return dns.name.Name(labels)
 
 
-def toName(name: str | bytes | dns.name.Name) -> dns.name.Name:
-    """The dnspython name for *name*; relative unless it ends with a dot.
+def toName(name: str | bytes | dns.name.Name, absolute: bool = False) -> dns.name.Name:
+    """The dnspython name for *name*; relative unless it ends with a dot, or
+    *absolute* is true (then the root is added).
 
     :raises InvalidQueryError: the name cannot be encoded.
     """
     if isinstance(name, dns.name.Name):
+        if absolute and not name.is_absolute():
+            return _joined(name)
         return name
     try:
         if isinstance(name, str):
@@ -72,13 +78,15 @@ def toName(name: str | bytes | dns.name.Name) -> dns.name.Name:
             if name.isascii() and "\\" not in name:
                 # Plain ASCII needs no IDNA step and no escapes: the octets
                 # are the labels, and Name checks their lengths.
-                return _fromOctets(name.encode("ascii"))
-            return dns.name.from_unicode(name, origin=None)
+                return _fromOctets(name.encode("ascii"), absolute)
+            return dns.name.from_unicode(
+                name, origin=dns.name.root if absolute else None
+            )
         if isinstance(name, (bytes, bytearray)):
             raw = bytes(name)
             if not raw or raw == b".":
                 return dns.name.root
-            return _fromOctets(raw)
+            return _fromOctets(raw, absolute)
     except dns.name.LabelTooLong:
         raise InvalidQueryError(name, "a label is longer than 63 octets") from None
     except dns.name.NameTooLong:
@@ -90,6 +98,15 @@ def toName(name: str | bytes | dns.name.Name) -> dns.name.Name:
     raise InvalidQueryError(
         name, f"a name must be str or bytes, not {type(name).__name__}"
     )
+
+
+def _joined(name: dns.name.Name) -> dns.name.Name:
+    try:
+        return name.concatenate(dns.name.root)
+    except dns.name.NameTooLong:
+        raise InvalidQueryError(
+            name.to_text(), "the name is longer than 255 octets"
+        ) from None
 
 
 def checkType(name: object, rdtype: object) -> dns.rdatatype.RdataType:

@@ -147,7 +147,8 @@ class Resolver:
     ) -> Deferred[Result]:
         """Query the records of class *cls* and type *type* under *name*."""
         try:
-            qname = toName(name)
+            # Without search domains a relative name can only mean itself.
+            qname = toName(name, absolute=not self.search)
             rdtype = checkType(name, type)
             rdclass = checkClass(name, cls)
             times = schedule(timeout)
