@@ -316,3 +316,16 @@ def test_zone_transfer_refused_by_zone_server(
     r = Resolver(reactor, [("127.0.0.1", zone)])
     failure = result(reactor, spin, r.lookupZone("example."))
     assert failure.check(DNSQueryRefusedError)
+
+
+def test_cancel_get_host_by_name(reactor: Reactor, spin: Spin) -> None:
+    """Cancelling getHostByName fails it with CancelledError, not a lookup error."""
+    from plait.errors import CancelledError
+
+    port, protocol = serve(reactor, "garbage")
+    r = Resolver(reactor, [("127.0.0.1", port.getHost().port)])
+    d = r.getHostByName("x.example.", timeout=(30,))
+    spin(reactor, lambda: protocol.queries >= 3)
+    d.cancel()
+    assert result(reactor, spin, d).check(CancelledError)
+    port.stopListening()

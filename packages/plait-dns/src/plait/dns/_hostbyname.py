@@ -55,14 +55,18 @@ def getHostByName(
     lookups: list[Deferred[Any]] = []
     outcomes: list[object] = [_PENDING] * len(_ORDER)
 
+    cancelling: list[bool] = []
+
     def cancel(d: Deferred[str]) -> None:
+        # The caller gave up: the lookups' own failures must not answer.
+        cancelling.append(True)
         for lookup in lookups:
             lookup.cancel()
 
     result: Deferred[str] = Deferred(cancel)
 
     def decide() -> None:
-        if result.called:
+        if result.called or cancelling:
             return
         for outcome in outcomes:
             if outcome is _PENDING:
