@@ -274,7 +274,7 @@ class QueryEngine:
             return None
         truncated = bool(flags & _TC)
         try:
-            message = parseResponse(data, questionOnly=truncated)
+            message = parseResponse(data, truncated, self.name)
         except MalformedMessage as e:
             self._ignore(f"malformed ({e})", source)
             return None

@@ -203,11 +203,20 @@ def _section(
     return offset, extended
 
 
-def parseResponse(data: bytes, questionOnly: bool = False) -> Response:
+def parseResponse(
+    data: bytes, questionOnly: bool = False, asked: dns.name.Name | None = None
+) -> Response:
     """Read *data*; with *questionOnly*, stop after the question.
+
+    *asked*, the name the query asked, is reused where the message spells it
+    the same way (its question, usually its answers' owner).
 
     :raises MalformedMessage: the octets are not a well-formed message.
     """
+    if asked is not None and asked.labels not in _NAMES:
+        if len(_NAMES) >= _NAMES_KEPT:
+            _NAMES.clear()
+        _NAMES[asked.labels] = asked
     try:
         ident, flags, qdcount, ancount, nscount, arcount = _HEADER.unpack_from(data)
         response = Response(ident, flags, flags & 0xF, None, 0, 0)
