@@ -273,9 +273,9 @@ def results(repeat: int = 3, quick: bool = False) -> list[tuple[str, str, float]
     rows: list[tuple[str, str, float]] = []
     best = measure(repeat, quick, lambda line: print(line, flush=True))
     for impl, (elapsed, p99, cpu, count) in best.items():
-        rows.append((f"dns-lookups ({count}, 100 in flight)", impl, elapsed))
-        rows.append(("dns-lookups (p99 latency)", impl, p99))
-        rows.append(("dns-lookups (client CPU / 1000)", impl, cpu / count * 1000))
+        rows.append((f"dns {count} lookups", impl, elapsed))
+        rows.append(("dns p99 latency", impl, p99))
+        rows.append(("dns client CPU per 1000", impl, cpu / count * 1000))
     return rows
 
 
