@@ -25,7 +25,7 @@ from ._records import MG as MG
 from ._records import MINFO as MINFO
 from ._records import MR as MR
 from ._records import NULL as NULL
-from ._records import registerRecordTypes
+from ._records import registerRecordTypes as registerRecordTypes
 from ._resolver import Resolver as Resolver
 from ._server import ZoneServer as ZoneServer
 
@@ -46,4 +46,5 @@ __all__ = [
     "Resolver",
     "ZoneServer",
     "createResolver",
+    "registerRecordTypes",
 ]
