@@ -274,3 +274,19 @@ def test_installed_resolver_serves_tcp_endpoint(
     assert connected.transport.getPeer().host == "127.0.0.1"
     connected.transport.loseConnection()
     port.stopListening()
+
+
+def test_installed_resolver_serves_hostname_endpoint(
+    reactor: Any, until: Any, resolver: Any
+) -> None:
+    """After installResolver, HostnameEndpoint resolves its name through it."""
+    from plait.core import Factory, Protocol, connectProtocol
+    from plait.tcp import HostnameEndpoint
+
+    port = reactor.listenTCP(0, Factory.forProtocol(Protocol), interface="127.0.0.1")
+    reactor.installResolver(resolver)
+    endpoint = HostnameEndpoint(reactor, "local.example.test", port.getHost().port)
+    connected = wait(reactor, until, connectProtocol(endpoint, Protocol()))
+    assert connected.transport.getPeer().host == "127.0.0.1"
+    connected.transport.loseConnection()
+    port.stopListening()
