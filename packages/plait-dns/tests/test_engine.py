@@ -224,3 +224,27 @@ def test_zone_transfer_must_start_with_soa() -> None:
     m.answer.append(dns.rrset.from_text("a.z.example.", 60, "IN", "A", "10.0.0.1"))
     with pytest.raises(DNSFormatError):
         transfer.dataReceived(frame(m.to_wire()))
+
+
+def test_formerr_without_edns_retries_plain() -> None:
+    """FORMERR from a server without EDNS makes the next attempt drop the OPT record."""
+    e = engine()
+    send = e.start(0.0)
+    query = dns.message.from_wire(send.data)
+    old = dns.message.make_response(query)
+    old.use_edns(False)
+    old.set_rcode(dns.rcode.FORMERR)
+    again = e.datagramReceived(0, old.to_wire(), S1, 0.1)
+    assert isinstance(again, SendDatagram)
+    assert dns.message.from_wire(again.data).edns == -1
+    done = e.datagramReceived(1, reply(again.data).to_wire(), S2, 0.2)
+    assert isinstance(done, Finished) and done.error is None
+
+
+def test_formerr_with_edns_is_an_error() -> None:
+    """FORMERR from a server that speaks EDNS fails with DNSFormatError."""
+    e = engine()
+    send = e.start(0.0)
+    done = e.datagramReceived(0, reply(send.data, dns.rcode.FORMERR).to_wire(), S1, 0.1)
+    assert isinstance(done, Finished)
+    assert isinstance(done.error, DNSFormatError)

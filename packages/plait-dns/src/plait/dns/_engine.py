@@ -20,7 +20,9 @@ Facts that shaped it:
   with what is left of the overall time. If the stream fails, the next
   attempt of the schedule goes on over UDP.
 - The query is built once; an attempt only writes its ID into it. EDNS0
-  advertises 1232 octets, the size that avoids IP fragmentation.
+  advertises 1232 octets, the size that avoids IP fragmentation. A server
+  that answers FORMERR without an OPT record does not know EDNS: the next
+  attempt asks it without.
 """
 
 from __future__ import annotations
@@ -181,6 +183,7 @@ class QueryEngine:
         #: Datagrams and stream messages dropped as not an answer to us.
         self.ignored = 0
         self._template = buildQuery(name, rdtype, rdclass)
+        self._edns = True
         self._ids: list[int] = []
         self._attempt = -1
         self._deadline = 0.0
@@ -284,6 +287,18 @@ class QueryEngine:
         if truncated:
             self._apply(_Event.TRUNCATED)
             return self._toStream(server, now)
+        if (
+            message.rcode() == dns.rcode.FORMERR
+            and not message.edns
+            and self._edns
+            and self._attempt + 1 < len(self.schedule)
+        ):
+            # A server from before EDNS (RFC 6891 section 7): ask again
+            # without the OPT record, on the next attempt.
+            self._edns = False
+            self._template = buildQuery(self.name, self.rdtype, self.rdclass, None)
+            self._apply(_Event.RETRY)
+            return self._nextAttempt()
         return self._finish(message, server)
 
     def _toStream(self, server: Server, now: float) -> SendStream:

@@ -89,6 +89,8 @@ class Response:
     answer: list[dns.rrset.RRset] = field(default_factory=list)
     authority: list[dns.rrset.RRset] = field(default_factory=list)
     additional: list[dns.rrset.RRset] = field(default_factory=list)
+    #: Whether the response carried an OPT record (the server speaks EDNS).
+    edns: bool = False
 
     def rcode(self) -> int:
         """The response code, extended by EDNS when present."""
@@ -144,8 +146,9 @@ def _readName(data: bytes, offset: int) -> tuple[dns.name.Name, int]:
 def _section(
     data: bytes, offset: int, count: int, out: list[dns.rrset.RRset]
 ) -> tuple[int, int]:
-    """Read *count* records into RRsets; return (offset, extended rcode bits)."""
-    extended = 0
+    """Read *count* records into RRsets; return the offset and the extended
+    rcode bits of an OPT record (-1 without one)."""
+    extended = -1
     found: dict[tuple[dns.name.Name, int, int, int], dns.rrset.RRset] = {}
     for _ in range(count):
         name, offset = _readName(data, offset)
@@ -234,7 +237,9 @@ def parseResponse(
         offset, extended = _section(data, offset, arcount, response.additional)
         if offset != len(data):
             raise MalformedMessage("octets after the last record")
-        response.rcodeValue |= extended
+        if extended >= 0:
+            response.edns = True
+            response.rcodeValue |= extended
         return response
     except MalformedMessage:
         raise
