@@ -229,6 +229,7 @@ def test_bad_answers_time_out_cleanly(reactor: Reactor, spin: Spin, mode: str) -
     else:
         assert outcome.check(DNSQueryTimeoutError)
         assert outcome.value.name == "x.example."
+    assert r.ignoredReplies == 2
     port.stopListening()
 
 

@@ -84,6 +84,9 @@ class Resolver:
         self.ndots = ndots
         self.hosts = hosts if hosts is not None else Hosts(None)
         self.cache = Cache(reactor.seconds, cacheSize)
+        #: Datagrams and messages dropped as no answer to the query they
+        #: reached (spoofed, mismatched, malformed), over every finished query.
+        self.ignoredReplies = 0
 
     @classmethod
     def fromConfig(
@@ -203,11 +206,15 @@ class Resolver:
             return succeed(cached)
         engine = QueryEngine(name, rdtype, rdclass, self.servers, times)
         d = Exchange(self.reactor, engine).start()
-        return d.addCallback(self._finished, key)
+        return d.addCallback(self._finished, key, engine)
 
     def _finished(
-        self, finished: Finished, key: tuple[dns.name.Name, int, int]
+        self,
+        finished: Finished,
+        key: tuple[dns.name.Name, int, int],
+        engine: QueryEngine,
     ) -> Result:
+        self.ignoredReplies += engine.ignored
         message, error = finished.message, finished.error
         if error is not None:
             if message is not None and isinstance(error, DNSNameError):
