@@ -70,6 +70,8 @@ class Cache:
 
     def get(self, key: _Key) -> Result | DNSError | None:
         """The live answer or error for *key*, or ``None``."""
+        if self.maxSize <= 0:
+            return None
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -102,6 +104,8 @@ class Cache:
 
     def storeAnswer(self, key: _Key, message: Response, result: Result) -> None:
         """Keep a NOERROR answer: positive for its TTL, or negative (no data)."""
+        if self.maxSize <= 0:
+            return
         if result[0]:
             self._put(key, min(r.ttl for r in result[0]), result, None)
             return

@@ -109,11 +109,29 @@ def _joined(name: dns.name.Name) -> dns.name.Name:
         ) from None
 
 
+# Types and classes already accepted, by the value a caller passed: every
+# lookup checks one, and most programs ask a handful.
+_TYPES_SEEN: dict[int | str, dns.rdatatype.RdataType] = {}
+_CLASSES_SEEN: dict[int | str, dns.rdataclass.RdataClass] = {}
+
+
 def checkType(name: object, rdtype: object) -> dns.rdatatype.RdataType:
     """The record type *rdtype* (a number or mnemonic), if a query can ask it.
 
     :raises InvalidQueryError: the type is unknown or cannot be queried.
     """
+    plain = rdtype if type(rdtype) in (int, str) else None
+    if isinstance(plain, (int, str)):
+        known = _TYPES_SEEN.get(plain)
+        if known is not None:
+            return known
+    value = _checkType(name, rdtype)
+    if isinstance(plain, (int, str)) and len(_TYPES_SEEN) < 1024:
+        _TYPES_SEEN[plain] = value
+    return value
+
+
+def _checkType(name: object, rdtype: object) -> dns.rdatatype.RdataType:
     try:
         if isinstance(rdtype, str):
             value = dns.rdatatype.from_text(rdtype)
@@ -143,6 +161,18 @@ def checkClass(name: object, rdclass: object) -> dns.rdataclass.RdataClass:
 
     :raises InvalidQueryError: the class is unknown.
     """
+    plain = rdclass if type(rdclass) in (int, str) else None
+    if isinstance(plain, (int, str)):
+        known = _CLASSES_SEEN.get(plain)
+        if known is not None:
+            return known
+    value = _checkClass(name, rdclass)
+    if isinstance(plain, (int, str)) and len(_CLASSES_SEEN) < 1024:
+        _CLASSES_SEEN[plain] = value
+    return value
+
+
+def _checkClass(name: object, rdclass: object) -> dns.rdataclass.RdataClass:
     try:
         if isinstance(rdclass, str):
             return dns.rdataclass.from_text(rdclass)

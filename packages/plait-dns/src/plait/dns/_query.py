@@ -36,6 +36,25 @@ def schedule(timeout: float | Sequence[float]) -> list[float]:
 
     :raises ValueError: a time is not a positive number, or none is given.
     """
+    key: object = timeout
+    cacheable = type(key) in (int, float) or (
+        isinstance(key, tuple) and all(type(t) in (int, float) for t in key)
+    )
+    if cacheable:
+        known = _SEEN.get(key)
+        if known is not None:
+            return list(known)
+    out = _schedule(timeout)
+    if cacheable and len(_SEEN) < 256:
+        _SEEN[key] = tuple(out)
+    return out
+
+
+# Schedules already worked out, by the timeout a caller passed.
+_SEEN: dict[object, tuple[float, ...]] = {}
+
+
+def _schedule(timeout: float | Sequence[float]) -> list[float]:
     if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):
         total = float(timeout)
         if not total > 0:
