@@ -72,6 +72,26 @@ _NAMES: dict[tuple[bytes, ...], dns.name.Name] = {}
 _NAMES_KEPT = 4096
 
 
+_KINDS: dict[int, dns.rdatatype.RdataType] = {}
+_KLASSES: dict[int, dns.rdataclass.RdataClass] = {}
+
+
+def _kind(value: int) -> dns.rdatatype.RdataType:
+    # RdataType.make costs a microsecond; each value seen is kept (at most
+    # 65536 of them, and a server repeats a few).
+    kind = _KINDS.get(value)
+    if kind is None:
+        kind = _KINDS[value] = _RdataType.make(value)
+    return kind
+
+
+def _klass(value: int) -> dns.rdataclass.RdataClass:
+    klass = _KLASSES.get(value)
+    if klass is None:
+        klass = _KLASSES[value] = _RdataClass.make(value)
+    return klass
+
+
 class MalformedMessage(ValueError):
     """The octets are not a well-formed DNS message."""
 
@@ -173,14 +193,12 @@ def _section(
             target, after = _readName(data, offset)
             if after != end:
                 raise MalformedMessage("a name does not fill its record data")
-            rd = _NAMED[rdtype](
-                _RdataClass.make(rdclass), _RdataType.make(rdtype), target
-            )
+            rd = _NAMED[rdtype](_klass(rdclass), _kind(rdtype), target)
         else:
             parser = dns.wire.Parser(data, offset)
             with parser.restrict_to(rdlen):
                 rd = dns.rdata.from_wire_parser(
-                    _RdataClass.make(rdclass), _RdataType.make(rdtype), parser, None
+                    _klass(rdclass), _kind(rdtype), parser, None
                 )
         offset = end
         covers = rd.covers() if rdtype == _RRSIG else 0
@@ -189,9 +207,9 @@ def _section(
         if rrset is None:
             rrset = dns.rrset.RRset(
                 name,
-                _RdataClass.make(rdclass),
-                _RdataType.make(rdtype),
-                _RdataType.make(covers),
+                _klass(rdclass),
+                _kind(rdtype),
+                _kind(covers),
             )
             found[key] = rrset
             out.append(rrset)
