@@ -194,7 +194,7 @@ def test_get_host_by_name_prefers_ipv6(reactor: Any, until: Any, resolver: Any) 
 
 
 def test_ipv6_server(reactor: Any, until: Any, named: Named) -> None:
-    """The resolver asks named over IPv6 (::1) as well."""
+    """The resolver asks named over IPv6 (::1) as well, UDP and then TCP."""
     if not named.ipv6:
         pytest.skip("::1 cannot be bound on this machine")
     resolver = createResolver(
@@ -202,6 +202,8 @@ def test_ipv6_server(reactor: Any, until: Any, named: Named) -> None:
     )
     answers, _, _ = answer(reactor, until, resolver.lookupAddress("only4.example.test"))
     assert answers[0][0].address == "192.0.2.4"
+    answers, _, _ = answer(reactor, until, resolver.lookupText("big.example.test"))
+    assert len(answers[0][0].strings) == 12
 
 
 def test_zone_transfer_spans_many_messages(
