@@ -120,7 +120,9 @@ def checkType(name: object, rdtype: object) -> dns.rdatatype.RdataType:
 
     :raises InvalidQueryError: the type is unknown or cannot be queried.
     """
-    plain = rdtype if type(rdtype) in (int, str) else None
+    plain = (
+        rdtype if isinstance(rdtype, (int, str)) and type(rdtype) is not bool else None
+    )
     if isinstance(plain, (int, str)):
         known = _TYPES_SEEN.get(plain)
         if known is not None:
@@ -161,7 +163,11 @@ def checkClass(name: object, rdclass: object) -> dns.rdataclass.RdataClass:
 
     :raises InvalidQueryError: the class is unknown.
     """
-    plain = rdclass if type(rdclass) in (int, str) else None
+    plain = (
+        rdclass
+        if isinstance(rdclass, (int, str)) and type(rdclass) is not bool
+        else None
+    )
     if isinstance(plain, (int, str)):
         known = _CLASSES_SEEN.get(plain)
         if known is not None:
