@@ -30,6 +30,7 @@ MODULES = [
     "bench_memory",
     "bench_unix",
     "bench_http",
+    "bench_dns",
 ]
 
 

@@ -374,3 +374,33 @@ def test_server_endpoint_reports_bad_arguments_through_its_deferred(
     failures: list[Any] = []
     d.addErrback(failures.append)
     assert len(failures) == 1 and failures[0].check(TypeError)
+
+
+def test_hostname_endpoint_uses_an_installed_resolver(reactor: Any, drive: Any) -> None:
+    """With a resolver installed on the reactor, the name is resolved through it."""
+    from zope.interface import implementer
+
+    from plait.core import succeed
+    from plait.interfaces import IResolverSimple
+
+    port = drive(
+        reactor,
+        TCP4ServerEndpoint(reactor, 0, interface="127.0.0.1").listen(
+            Factory.forProtocol(Echo)
+        ),
+    )
+    asked: list[str] = []
+
+    @implementer(IResolverSimple)
+    class Fixed:
+        def getHostByName(self, name: str, timeout: Any = (1, 3, 11, 45)) -> Any:
+            asked.append(name)
+            return succeed("127.0.0.1")
+
+    reactor.installResolver(Fixed())
+    endpoint = HostnameEndpoint(reactor, "only.in.my.resolver", port.getHost().port)
+    protocol = drive(reactor, endpoint.connect(Counting()))
+    assert asked == ["only.in.my.resolver"]
+    assert protocol.transport.getPeer().host == "127.0.0.1"
+    protocol.transport.loseConnection()
+    drive(reactor, port.stopListening())

@@ -489,9 +489,16 @@ class MissingCapability(PlaitError, AttributeError):
 
 
 class DNSError(PlaitError):
-    """Base of the errors of DNS lookups (see plait-dns)."""
+    """Base of the errors of DNS lookups (see plait-dns).
+
+    A resolver sets ``name`` (the domain name asked, as text) and ``type``
+    (the record type's mnemonic, such as ``"AAAA"``) on the errors it
+    raises; both stay ``None`` where no query is concerned.
+    """
 
     summary = "The DNS lookup failed"
+    name: str | None = None
+    type: str | None = None
 
 
 class DomainError(DNSError, ValueError):

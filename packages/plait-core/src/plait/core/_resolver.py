@@ -121,6 +121,11 @@ class ResolverMixin:
 
     _resolver: IResolverSimple
 
+    @property
+    def resolver(self) -> IResolverSimple:
+        """The resolver ``resolve()`` uses now (see :meth:`installResolver`)."""
+        return self._resolver
+
     def installResolver(self, resolver: IResolverSimple) -> IResolverSimple:
         """Make *resolver* serve ``resolve()``; return the one it replaces.
 

@@ -1,9 +1,12 @@
 """``HostnameEndpoint``: connect by name over IPv4 and IPv6 (RFC 8305).
 
 The name is resolved with ``getaddrinfo`` for both families on the
-reactor's thread pool (it blocks). The addresses are interleaved by family,
-starting with the family of the first answer, and tried in that order: the
-next attempt starts when the previous one fails, or after ``attemptDelay``
+reactor's thread pool (it blocks), unless a resolver of the program's own
+was installed on the reactor (``installResolver``, such as plait-dns): then
+that resolver's ``getHostByName`` gives the one address to connect to.
+The addresses are interleaved by family, starting with the family of the
+first answer, and tried in that order: the next attempt starts when the
+previous one fails, or after ``attemptDelay``
 (250 ms, RFC 8305's recommended connection attempt delay) if it is still
 pending. The first connection to be established wins; the others are
 abandoned. Which attempt wins is settled in ``buildProtocol``, so the
@@ -20,7 +23,14 @@ from typing import Any
 from zope.interface import implementer
 
 from plait.address import HostnameAddress
-from plait.core import Deferred, Failure, deferToThread
+from plait.core import (
+    Deferred,
+    Failure,
+    ThreadedResolver,
+    deferToThread,
+    isIPLiteral,
+    succeed,
+)
 from plait.errors import ConnectError, ConnectingCancelledError, DNSLookupError
 from plait.interfaces import IStreamClientEndpoint
 
@@ -67,6 +77,19 @@ def _lookup(host: str, port: int) -> list[_Address]:
     return found
 
 
+def _throughResolver(reactor: Any, host: str) -> Deferred[list[_Address]]:
+    for family in _IP_FAMILIES:
+        if isIPLiteral(host, family):
+            return succeed([(family, host)])
+
+    def one(address: str) -> list[_Address]:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        return [(int(family), address)]
+
+    d: Deferred[str] = reactor.resolve(host)
+    return d.addCallback(one)
+
+
 class _RaceFactory:
     """Lets exactly one of several attempts build the user's protocol."""
 
@@ -103,7 +126,15 @@ class _Race:
 
     def start(self) -> Deferred[Any]:
         host, port = self.endpoint._host, self.endpoint._port
-        self.lookup = deferToThread(self.reactor, self.endpoint._lookup, host, port)
+        resolver = getattr(self.reactor, "resolver", None)
+        if (
+            self.endpoint._ownLookup
+            or resolver is None
+            or isinstance(resolver, ThreadedResolver)
+        ):
+            self.lookup = deferToThread(self.reactor, self.endpoint._lookup, host, port)
+        else:
+            self.lookup = _throughResolver(self.reactor, host)
         self.lookup.addCallbacks(self._resolved, self._lost)
         return self.result
 
@@ -213,6 +244,7 @@ class HostnameEndpoint:
         self._bindAddress = bindAddress
         self._attemptDelay = attemptDelay
         self._lookup = _lookup if lookup is None else lookup
+        self._ownLookup = lookup is not None
 
     def connect(self, protocolFactory: Any) -> Deferred[Any]:
         """A Deferred of the protocol of the first connection established."""
