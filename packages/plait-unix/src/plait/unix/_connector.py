@@ -20,7 +20,7 @@ from plait.core import StreamConnector, connectErrorFor
 from plait.errors import BadFileError
 
 from ._lock import lockPathFor, pidAlive, readLock
-from ._paths import Path, addressFor, checkAddress, isAbstract
+from ._paths import PathArg, addressFor, checkAddress, isAbstract
 from ._transport import Client
 
 __all__ = ["Connector"]
@@ -36,7 +36,7 @@ class Connector(StreamConnector):
 
     def __init__(
         self,
-        address: Path,
+        address: PathArg,
         factory: Any,
         timeout: float | None = 30,
         checkPID: bool = False,

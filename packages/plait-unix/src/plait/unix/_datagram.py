@@ -34,7 +34,7 @@ from plait.interfaces import (
     IUNIXDatagramTransport,
 )
 
-from ._paths import Path, addressFor, checkAddress, clearStale
+from ._paths import PathArg, addressFor, checkAddress, clearStale
 from ._port import bindUNIX, checkMode, forgetPath
 
 __all__ = ["ConnectedPort", "Port"]
@@ -72,7 +72,7 @@ class Port(DatagramPort):
 
     def __init__(
         self,
-        address: Path | None,
+        address: PathArg | None,
         protocol: Any,
         maxPacketSize: int = 8192,
         mode: int = 0o666,
@@ -143,11 +143,11 @@ class ConnectedPort(Port):
 
     def __init__(
         self,
-        peer: Path,
+        peer: PathArg,
         protocol: Any,
         maxPacketSize: int = 8192,
         mode: int = 0o666,
-        bindAddress: Path | None = None,
+        bindAddress: PathArg | None = None,
         reactor: Any = None,
     ) -> None:
         super().__init__(bindAddress, protocol, maxPacketSize, mode, reactor)

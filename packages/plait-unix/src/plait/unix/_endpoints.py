@@ -16,7 +16,7 @@ from plait.core import ConnectorState, Deferred, Failure, fail, succeed
 from plait.errors import ConnectingCancelledError, NoProtocol
 from plait.interfaces import IStreamClientEndpoint, IStreamServerEndpoint
 
-from ._paths import Path
+from ._paths import PathArg
 
 __all__ = ["UNIXClientEndpoint", "UNIXServerEndpoint"]
 
@@ -70,7 +70,7 @@ class UNIXServerEndpoint:
     def __init__(
         self,
         reactor: Any,
-        address: Path,
+        address: PathArg,
         backlog: int = 50,
         mode: int = 0o666,
         wantPID: bool = False,
@@ -104,7 +104,7 @@ class UNIXClientEndpoint:
     def __init__(
         self,
         reactor: Any,
-        path: Path,
+        path: PathArg,
         timeout: float | None = 30,
         checkPID: bool = False,
     ) -> None:

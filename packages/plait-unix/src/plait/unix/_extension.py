@@ -16,7 +16,7 @@ from plait.interfaces import IReactorUNIX, IReactorUNIXDatagram
 from ._connector import Connector
 from ._datagram import ConnectedPort
 from ._datagram import Port as DatagramPort
-from ._paths import Path
+from ._paths import PathArg
 from ._port import Port
 
 __all__ = ["UNIXExtension"]
@@ -34,7 +34,7 @@ class UNIXExtension:
 
     def listenUNIX(
         self,
-        address: Path,
+        address: PathArg,
         factory: Any,
         backlog: int = 50,
         mode: int = 0o666,
@@ -57,7 +57,7 @@ class UNIXExtension:
 
     def connectUNIX(
         self,
-        address: Path,
+        address: PathArg,
         factory: Any,
         timeout: float | None = 30,
         checkPID: bool = False,
@@ -73,7 +73,7 @@ class UNIXExtension:
 
     def listenUNIXDatagram(
         self,
-        address: Path,
+        address: PathArg,
         protocol: Any,
         maxPacketSize: int = 8192,
         mode: int = 0o666,
@@ -86,11 +86,11 @@ class UNIXExtension:
 
     def connectUNIXDatagram(
         self,
-        address: Path,
+        address: PathArg,
         protocol: Any,
         maxPacketSize: int = 8192,
         mode: int = 0o666,
-        bindAddress: Path | None = None,
+        bindAddress: PathArg | None = None,
     ) -> ConnectedPort:
         """A UNIX datagram socket connected to ``address`` (and bound at
         ``bindAddress`` if given, so the peer can answer), serving

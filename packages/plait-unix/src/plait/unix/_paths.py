@@ -28,6 +28,7 @@ from plait.errors import CannotListenError, InvalidAddressError
 __all__ = [
     "SUN_PATH_MAX",
     "Path",
+    "PathArg",
     "addressFor",
     "checkAddress",
     "clearStale",
@@ -38,6 +39,9 @@ __all__ = [
 SUN_PATH_MAX = 108
 
 Path = str | bytes
+#: What the public methods take: a ``Path``, or a path object such as
+#: ``pathlib.Path`` (used as its ``os.fspath``).
+PathArg = str | bytes | os.PathLike[str] | os.PathLike[bytes]
 
 
 def isAbstract(address: Path) -> bool:

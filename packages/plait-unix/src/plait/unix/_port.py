@@ -25,7 +25,7 @@ from plait.core import StreamPort
 from plait.errors import CannotListenError
 
 from ._lock import releaseLock, takeLock
-from ._paths import Path, addressFor, checkAddress, clearStale, isAbstract
+from ._paths import Path, PathArg, addressFor, checkAddress, clearStale, isAbstract
 from ._transport import Server
 
 __all__ = ["Port", "bindUNIX", "forgetPath"]
@@ -77,7 +77,7 @@ class Port(StreamPort):
 
     def __init__(
         self,
-        address: Path,
+        address: PathArg,
         factory: Any,
         backlog: int = 50,
         mode: int = 0o666,
