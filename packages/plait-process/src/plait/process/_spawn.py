@@ -280,7 +280,7 @@ def _runForkExec(
         request.argv,
         [request.executable],
         plain,  # close_fds: the setup function closes them otherwise
-        (),
+        (errWrite,) if plain else (),  # kept open until exec, to report errors
         request.cwd,
         [name + b"=" + value for name, value in request.env.items()],
         *std,
