@@ -65,9 +65,7 @@ def test_args_are_verbatim(reactor, run, cwd):
     args = ["prog", "two words", "$HOME", "*", "", "a'b\"c", "\u00e9", b"\xff"]
     script = "import sys; sys.stdout.buffer.write(repr(sys.argv[1:]).encode())"
     rec = run(reactor, PY, [PY, "-c", script, *args[1:]], path=cwd)
-    expected = [
-        a if isinstance(a, str) else os.fsdecode(a) for a in args[1:]
-    ]
+    expected = [a if isinstance(a, str) else os.fsdecode(a) for a in args[1:]]
     assert eval(rec.out()) == expected
 
 

@@ -8,7 +8,10 @@ Facts that shaped this module:
   readiness event.
 - A pseudo-terminal's controlling side answers ``EIO`` once no process
   holds the terminal open any more: that is its end of output, like an
-  empty read on a pipe.
+  empty read on a pipe.  The child may close its terminal just before it
+  exits (``close_stdout`` at exit does), and closing the controller then
+  would send it SIGHUP: the controller is closed once the child's exit
+  has been collected.
 - Writing reuses the stream transports' buffer: what the kernel does not
   take at once is queued as memoryviews and flushed with ``writev``;
   flow control pauses a registered producer above the high-water mark.
@@ -140,7 +143,12 @@ class Channel:
                 return None
             except OSError as e:
                 if e.errno == errno.EIO and self.terminal:
-                    return ConnectionDone("the terminal has no more output")
+                    # Closing the controller now would hang the terminal
+                    # up and could kill a child that is still exiting
+                    # (with SIGHUP): wait until it has exited.
+                    self.stopReading()
+                    self.process._terminalQuiet(self)
+                    return None
                 return ConnectionLost(f"reading from the child failed: {e}")
             if not data:
                 return ConnectionDone("the child closed its end")

@@ -26,7 +26,12 @@ from zope.interface import implementer
 
 from plait.core import Failure
 from plait.core._writebuffer import Buffer
-from plait.errors import ProcessDone, ProcessExitedAlready, ProcessTerminated
+from plait.errors import (
+    ConnectionDone,
+    ProcessDone,
+    ProcessExitedAlready,
+    ProcessTerminated,
+)
 from plait.interfaces import IAddress, IConsumer, IProcessTransport, IPushProducer
 
 from ._channel import Channel
@@ -116,6 +121,7 @@ class Process:
         self._reason: Exception | None = None
         self._channels: dict[int, Channel] = {}
         self._open: list[Channel] = []
+        self._quiet: list[Channel] = []
 
     def __repr__(self) -> str:
         return f"<Process pid={self.pid} {self.executable!r} {self._state.name}>"
@@ -181,6 +187,17 @@ class Process:
         if not self._open:
             self._maybeEnd()
 
+    def _terminalQuiet(self, channel: Channel) -> None:
+        """The terminal has no more output; close it once the child exited."""
+        self._quiet.append(channel)
+        if self._state is not _S.RUNNING:
+            self._closeQuiet()
+
+    def _closeQuiet(self) -> None:
+        quiet, self._quiet = self._quiet, []
+        for channel in quiet:
+            channel.close(ConnectionDone("the terminal has no more output"))
+
     def _exited(self, status: int | None) -> None:
         """The watcher collected the child's status."""
         self.status = status
@@ -190,7 +207,8 @@ class Process:
             self.proto.processExited(Failure(self._reason))
         except Exception:
             log.exception("%s: processExited failed", self.logPrefix())
-        if not self._open:
+        self._closeQuiet()  # may end the process itself, when it was the last
+        if not self._open and self._state is _S.EXITED:
             self._maybeEnd()
 
     def _maybeEnd(self) -> None:
