@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import stat
 import sys
@@ -13,7 +14,9 @@ SHOW_ENV = "import os,sys; sys.stdout.write(repr(sorted(os.environb.items())))"
 
 
 def child_env(rec):
-    return dict(eval(rec.out()))  # the child printed a repr of its environment
+    return dict(
+        ast.literal_eval(rec.out())
+    )  # the child printed a repr of its environment
 
 
 def test_env_left_out_is_empty(reactor, run):
@@ -66,7 +69,7 @@ def test_args_are_verbatim(reactor, run, cwd):
     script = "import sys; sys.stdout.buffer.write(repr(sys.argv[1:]).encode())"
     rec = run(reactor, PY, [PY, "-c", script, *args[1:]], path=cwd)
     expected = [a if isinstance(a, str) else os.fsdecode(a) for a in args[1:]]
-    assert eval(rec.out()) == expected
+    assert ast.literal_eval(rec.out()) == expected
 
 
 def test_argv0_is_ours(reactor, run):
@@ -122,7 +125,7 @@ def test_not_executable(reactor, recorder, openFds, tmp_path, cwd):
     script.write_text("#!/bin/sh\necho hi\n")
     script.chmod(stat.S_IRUSR | stat.S_IWUSR)
     before = openFds()
-    with pytest.raises(PermissionError, match="script.sh"):
+    with pytest.raises(PermissionError, match=r"script\.sh"):
         reactor.spawnProcess(recorder, str(script), ["script"], path=cwd)
     _nothing_left(reactor, recorder, before, openFds)
 

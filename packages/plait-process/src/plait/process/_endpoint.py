@@ -58,7 +58,15 @@ class _EndpointTransport:
         self.process.writeSequence(data)
 
     def loseConnection(self) -> None:
+        """Close stdin, stdout and stderr (what is queued for stdin first)."""
         self.process.loseConnection()
+
+    def loseWriteConnection(self) -> None:
+        """Close only the child's stdin, once what is queued is written; its
+        output keeps coming until it exits."""
+        self.process.closeStdin()
+
+    closeStdin = loseWriteConnection
 
     def getHost(self) -> ProcessAddress:
         return self.process.getHost()

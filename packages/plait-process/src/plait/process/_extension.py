@@ -28,7 +28,7 @@ from ._arguments import (
 )
 from ._channel import Channel
 from ._process import Process
-from ._reap import ChildWatcher, createWatcher
+from ._reap import WATCHERS, ChildWatcher, createWatcher, reapInBackground
 from ._spawn import spawnChild
 
 __all__ = ["ProcessExtension"]
@@ -76,22 +76,21 @@ class ProcessExtension:
 
     def __init__(self, reactor: Any, watcher: str | None = None) -> None:
         self.reactor = reactor
-        self._watcherKind = watcher
-        self._watcher: ChildWatcher | None = None
+        self._watcher: ChildWatcher = createWatcher(reactor, watcher)
 
     @classmethod
     def using(cls, watcher: str) -> Any:
-        """A factory for ``Reactor(extensions=[...])`` with the watcher chosen."""
+        """A factory for ``Reactor(extensions=[...])`` with the watcher chosen.
+
+        :raises ValueError: *watcher* is not ``"pidfd"`` or ``"sigchld"``.
+        """
+        if watcher not in WATCHERS:
+            raise ValueError(f"unknown child watcher {watcher!r}; use {WATCHERS}")
 
         def factory(reactor: Any) -> ProcessExtension:
             return cls(reactor, watcher)
 
         return factory
-
-    def _getWatcher(self) -> ChildWatcher:
-        if self._watcher is None:
-            self._watcher = createWatcher(self.reactor, self._watcherKind)
-        return self._watcher
 
     def spawnProcess(
         self,
@@ -240,5 +239,9 @@ class ProcessExtension:
             process.proto.makeConnection(process)
         finally:
             # Whatever connectionMade did, the child must be collected.
-            self._getWatcher().watch(pid, process._exited)
+            try:
+                self._watcher.watch(pid, process._exited)
+            except BaseException:
+                reapInBackground(pid)
+                raise
             process.start()

@@ -36,7 +36,17 @@ from zope.interface import implementer
 
 from plait.interfaces import IReadDescriptor
 
-__all__ = ["ChildWatcher", "PidfdWatcher", "SigchldWatcher", "createWatcher"]
+__all__ = [
+    "WATCHERS",
+    "ChildWatcher",
+    "PidfdWatcher",
+    "SigchldWatcher",
+    "createWatcher",
+    "reapInBackground",
+]
+
+#: The names ``createWatcher`` accepts.
+WATCHERS = ("pidfd", "sigchld")
 
 log = logging.getLogger("plait.process")
 
@@ -66,7 +76,7 @@ def _tryReap(pid: int) -> tuple[bool, int | None]:
     return True, status
 
 
-def _reapInBackground(pid: int) -> None:
+def reapInBackground(pid: int) -> None:
     """Wait for *pid* on a daemon thread so it never stays a zombie."""
 
     def wait() -> None:
@@ -118,7 +128,7 @@ class _PidfdReader:
             self.pidfd = -1
         exited, _ = _tryReap(self.pid)
         if not exited:
-            _reapInBackground(self.pid)
+            reapInBackground(self.pid)
 
 
 class PidfdWatcher:
@@ -223,7 +233,7 @@ class SigchldWatcher:
             del self.children[pid]
             exited, _ = _tryReap(pid)
             if not exited:
-                _reapInBackground(pid)
+                reapInBackground(pid)
 
 
 def createWatcher(reactor: Any, kind: str | None = None) -> ChildWatcher:
