@@ -15,7 +15,7 @@ SHOW_ENV = "import os,sys; sys.stdout.write(repr(sorted(os.environb.items())))"
 
 def child_env(rec):
     return dict(
-        ast.literal_eval(rec.out())
+        ast.literal_eval(rec.out().decode())
     )  # the child printed a repr of its environment
 
 
@@ -69,7 +69,7 @@ def test_args_are_verbatim(reactor, run, cwd):
     script = "import sys; sys.stdout.buffer.write(repr(sys.argv[1:]).encode())"
     rec = run(reactor, PY, [PY, "-c", script, *args[1:]], path=cwd)
     expected = [a if isinstance(a, str) else os.fsdecode(a) for a in args[1:]]
-    assert ast.literal_eval(rec.out()) == expected
+    assert ast.literal_eval(rec.out().decode()) == expected
 
 
 def test_argv0_is_ours(reactor, run):

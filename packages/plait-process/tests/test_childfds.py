@@ -136,7 +136,7 @@ def test_other_descriptors_closed(reactor, run, cwd):
         os.close(leak)
         os.close(low)
     # the listing itself opens one descriptor: the lowest free one, 0
-    assert ast.literal_eval(rec.out()) in ([0, 1], [1])
+    assert ast.literal_eval(rec.out().decode()) in ([0, 1], [1])
 
 
 def test_unlisted_std_descriptors_closed(reactor, run, cwd):
