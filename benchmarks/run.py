@@ -19,7 +19,14 @@ from collections import defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-MODULES = ["bench_timers", "bench_deferred", "bench_threads", "bench_tcp", "bench_udp"]
+MODULES = [
+    "bench_timers",
+    "bench_deferred",
+    "bench_threads",
+    "bench_tcp",
+    "bench_udp",
+    "bench_process",
+]
 
 
 def collect(names: list[str], repeat: int) -> list[tuple[str, str, float]]:

@@ -10,6 +10,7 @@ the caller's thread, before any descriptor or process exists.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,13 +29,22 @@ __all__ = [
 #: and reads its standard output and standard error.
 DEFAULT_CHILD_FDS: Mapping[int, int | str] = {0: "w", 1: "r", 2: "r"}
 
+_DEFAULT: dict[int, int | str] = dict(DEFAULT_CHILD_FDS)
+
 #: What one child descriptor is joined to: "r" (we read), "w" (we write),
 #: or one of our descriptors handed over as it is.
 ChildFD = int | str
 
 
+_FS_ENCODING = sys.getfilesystemencoding()
+_FS_ERRORS = sys.getfilesystemencodeerrors()
+
+
 def _asBytes(value: object, what: str) -> bytes:
-    if isinstance(value, bytes):
+    # Exact types first: this runs for every argument of every spawn.
+    if type(value) is str:
+        data = value.encode(_FS_ENCODING, _FS_ERRORS)
+    elif isinstance(value, bytes):
         data = value
     elif isinstance(value, (str, os.PathLike)):
         data = os.fsencode(value)
@@ -91,15 +101,17 @@ def encodeEnvironment(env: Mapping[Any, Any] | None) -> Mapping[bytes, bytes]:
     return pairs
 
 
-def checkChildFDs(childFDs: Mapping[int, ChildFD] | None) -> dict[int, ChildFD]:
+def checkChildFDs(childFDs: Mapping[int, ChildFD] | None) -> Mapping[int, ChildFD]:
     """Validate a ``childFDs`` mapping; ``None`` gives the usual three pipes.
+
+    The result is only read, never changed.
 
     :raises TypeError: a key is not an int, or a value neither an int nor
         ``"r"``/``"w"``.
     :raises ValueError: a descriptor number is negative.
     """
     if childFDs is None:
-        return dict(DEFAULT_CHILD_FDS)
+        return _DEFAULT
     if not isinstance(childFDs, Mapping):
         raise TypeError(f"childFDs must be a mapping, not {type(childFDs).__name__}")
     checked: dict[int, ChildFD] = {}

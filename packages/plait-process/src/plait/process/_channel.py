@@ -29,6 +29,7 @@ Facts that shaped this module:
 from __future__ import annotations
 
 import errno
+import fcntl
 import logging
 import os
 from collections.abc import Iterable, Sequence
@@ -38,7 +39,6 @@ from zope.interface import implementer
 
 from plait.core._flowcontrol import ProducerState, _FlowControl
 from plait.core._writebuffer import Buffer, _WriteBuffer, asView
-from plait.errors import ConnectionDone, ConnectionLost
 from plait.interfaces import IReadWriteDescriptor
 
 __all__ = ["Channel"]
@@ -51,6 +51,8 @@ MAX_READS_PER_EVENT = 4
 _EOF_CHAR = b"\x04"
 _PAUSED = ProducerState.PAUSED
 _PULL = ProducerState.PULL
+_NO_BUFFER = _WriteBuffer()
+_NO_FLOW = _FlowControl()
 
 
 class _FdWriter:
@@ -82,6 +84,23 @@ class Channel:
     :param terminal: True for the controlling side of a pseudo-terminal.
     """
 
+    __slots__ = (
+        "_closeWhenFlushed",
+        "_reading",
+        "_sink",
+        "_writing",
+        "buffer",
+        "closed",
+        "fd",
+        "flow",
+        "process",
+        "reactor",
+        "readFD",
+        "serves",
+        "terminal",
+        "writeFD",
+    )
+
     def __init__(
         self,
         process: Any,
@@ -91,7 +110,8 @@ class Channel:
         serves: tuple[int, ...],
         terminal: bool = False,
     ) -> None:
-        os.set_blocking(fd, False)
+        # Our end only; the child's end of a pipe stays blocking.
+        fcntl.fcntl(fd, fcntl.F_SETFL, os.O_NONBLOCK)
         self.process = process
         self.reactor = process.reactor
         self.fd = fd
@@ -99,8 +119,13 @@ class Channel:
         self.writeFD = writeFD
         self.serves = serves
         self.terminal = terminal
-        self.buffer = _WriteBuffer()
-        self.flow = _FlowControl()
+        if writeFD is None:
+            # Never written to: share one empty buffer and producer slot.
+            self.buffer = _NO_BUFFER
+            self.flow = _NO_FLOW
+        else:
+            self.buffer = _WriteBuffer()
+            self.flow = _FlowControl()
         self._sink = _FdWriter(fd)
         self._reading = False
         self._writing = False
@@ -129,18 +154,19 @@ class Channel:
             self._reading = False
             self.reactor.removeReader(self)
 
-    def doRead(self) -> Exception | None:
-        """Hand what the child wrote to the process; report end of output."""
+    def doRead(self) -> None:
+        """Hand what the child wrote to the process; close at end of output."""
         childFD = self.readFD
         if childFD is None:
             # Our writing end turns "readable" (an error) only once the
             # child's reading end is gone.
-            return ConnectionDone("the child closed its end")
+            self.close()
+            return
         for _ in range(MAX_READS_PER_EVENT):
             try:
                 data = os.read(self.fd, READ_SIZE)
             except (BlockingIOError, InterruptedError):
-                return None
+                return
             except OSError as e:
                 if e.errno == errno.EIO and self.terminal:
                     # Closing the controller now would hang the terminal
@@ -148,14 +174,16 @@ class Channel:
                     # (with SIGHUP): wait until it has exited.
                     self.stopReading()
                     self.process._terminalQuiet(self)
-                    return None
-                return ConnectionLost(f"reading from the child failed: {e}")
+                    return
+                log.debug("%s: read failed: %s", self.logPrefix(), e)
+                self.close()
+                return
             if not data:
-                return ConnectionDone("the child closed its end")
+                self.close()
+                return
             self.process._childData(childFD, data)
             if len(data) < READ_SIZE or not self._reading:
-                return None
-        return None
+                return
 
     # -- writing --------------------------------------------------------------
 
@@ -201,36 +229,36 @@ class Channel:
             self._writing = False
             self.reactor.removeWriter(self)
 
-    def doWrite(self) -> Exception | None:
+    def doWrite(self) -> None:
         """Flush the queue; finish a pending close once it is empty."""
         buffer = self.buffer
         try:
             buffer.flush(self._sink)
         except OSError as e:
             self._writeFailed(e)
-            return None
+            return
         flow = self.flow
         if flow.state is _PAUSED:
             flow.shrank(buffer.size)
         if buffer.size or self.closed:
-            return None
+            return
         if flow.state is _PULL:
             # Stay registered: the next writable event asks for more.
             flow.wantsMore()
-            return None
+            return
         self._stopWriting()
         self._maybeFinish()
-        return None
 
     def _maybeFinish(self) -> None:
         if self._closeWhenFlushed and not self.buffer and self.flow.producer is None:
-            self.close(ConnectionDone("closed once its data was written"))
+            self.close()
 
     def _writeFailed(self, error: OSError) -> None:
         # EPIPE: the child closed its end; anything else is as final.
         self.buffer.clear()
-        why = "closed its end" if error.errno == errno.EPIPE else f"failed: {error}"
-        self.close(ConnectionLost(f"the child's input {why}"))
+        if error.errno != errno.EPIPE:
+            log.debug("%s: write failed: %s", self.logPrefix(), error)
+        self.close()
 
     def registerProducer(self, producer: Any, streaming: bool) -> None:
         """Let *producer* feed this end; it is paused while the queue is full."""
@@ -262,13 +290,13 @@ class Channel:
 
     # -- closing --------------------------------------------------------------
 
-    def close(self, reason: Exception | None = None) -> None:
+    def close(self) -> None:
         """Close now, dropping anything queued; the process is told once."""
         if self.closed:
             return
         self.stopReading()
         self._stopWriting()
-        self.connectionLost(reason or ConnectionDone("closed by the parent"))
+        self.connectionLost(None)
 
     def connectionLost(self, reason: object) -> None:
         """The reactor dropped this end (or ``close`` did): release it."""

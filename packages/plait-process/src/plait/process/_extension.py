@@ -138,8 +138,8 @@ class ProcessExtension:
             argv,
             environment,
             cwd,
-            _checkId(uid, "uid"),
-            _checkId(gid, "gid"),
+            None if uid is None else _checkId(uid, "uid"),
+            None if gid is None else _checkId(gid, "gid"),
             {},
         )
         if usePTY:
@@ -154,7 +154,7 @@ class ProcessExtension:
             ends.closeAll()
             raise
         ends.closeChildEnds()
-        process = Process(self.reactor, processProtocol, pid, os.fsdecode(program))
+        process = Process(self.reactor, processProtocol, pid, program)
         for fd, readFD, writeFD, serves in ends.parent:
             process.addChannel(
                 Channel(process, fd, readFD, writeFD, serves, terminal=bool(usePTY))
@@ -162,7 +162,9 @@ class ProcessExtension:
         self._attach(process)
         return process
 
-    def _pipeEnds(self, request: SpawnRequest, childFDs: dict[int, int | str]) -> _Ends:
+    def _pipeEnds(
+        self, request: SpawnRequest, childFDs: Mapping[int, int | str]
+    ) -> _Ends:
         ends = _Ends()
         try:
             for target, source in childFDs.items():

@@ -27,7 +27,6 @@ from zope.interface import implementer
 from plait.core import Failure
 from plait.core._writebuffer import Buffer
 from plait.errors import (
-    ConnectionDone,
     ProcessDone,
     ProcessExitedAlready,
     ProcessTerminated,
@@ -44,12 +43,17 @@ log = logging.getLogger("plait.process")
 class ProcessState(enum.Enum):
     """Where a child process stands, as its transport sees it."""
 
+    # Members are singletons: hash them by identity, in C, not by name.
+    __hash__ = object.__hash__
+
     RUNNING = "running"
     EXITED = "exited, some pipes still open"
     ENDED = "ended"
 
 
 class _Event(enum.Enum):
+    __hash__ = object.__hash__
+
     EXIT = "the child exited"
     PIPES_CLOSED = "the last of our ends closed"
 
@@ -111,7 +115,22 @@ class Process:
     ``writeToChild``.
     """
 
-    def __init__(self, reactor: Any, protocol: Any, pid: int, executable: str) -> None:
+    __slots__ = (
+        "_channels",
+        "_open",
+        "_quiet",
+        "_reason",
+        "_state",
+        "executable",
+        "pid",
+        "proto",
+        "reactor",
+        "status",
+    )
+
+    def __init__(
+        self, reactor: Any, protocol: Any, pid: int, executable: bytes
+    ) -> None:
         self.reactor = reactor
         self.proto = protocol
         self.pid: int | None = pid
@@ -124,7 +143,8 @@ class Process:
         self._quiet: list[Channel] = []
 
     def __repr__(self) -> str:
-        return f"<Process pid={self.pid} {self.executable!r} {self._state.name}>"
+        program = os.fsdecode(self.executable)
+        return f"<Process pid={self.pid} {program!r} {self._state.name}>"
 
     @property
     def state(self) -> ProcessState:
@@ -137,7 +157,7 @@ class Process:
         return {fd: ch for fd, ch in self._channels.items() if not ch.closed}
 
     def logPrefix(self) -> str:
-        return f"Process {self.pid} ({os.path.basename(self.executable)})"
+        return f"Process {self.pid} ({os.fsdecode(os.path.basename(self.executable))})"
 
     def getHost(self) -> ProcessAddress:
         return ProcessAddress()
@@ -196,7 +216,7 @@ class Process:
     def _closeQuiet(self) -> None:
         quiet, self._quiet = self._quiet, []
         for channel in quiet:
-            channel.close(ConnectionDone("the terminal has no more output"))
+            channel.close()
 
     def _exited(self, status: int | None) -> None:
         """The watcher collected the child's status."""

@@ -139,8 +139,8 @@ class PidfdWatcher:
 
     def watch(self, pid: int, onExit: ExitCallback) -> None:
         """Open the child's pidfd and let the reactor watch it."""
+        # Never read: readability only says the child exited.
         pidfd = os.pidfd_open(pid)
-        os.set_blocking(pidfd, False)
         self.reactor.addReader(_PidfdReader(self.reactor, pid, pidfd, onExit))
 
 
