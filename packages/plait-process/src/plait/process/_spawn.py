@@ -333,9 +333,12 @@ def _errorFromChild(report: bytes, request: SpawnRequest) -> OSError:
         code = 0
     if kind != b"OSError":
         code = 0
+    if detail == b"noexec:chdir":  # 3.13 and later say where it failed
+        where = os.fsdecode(request.cwd or b"")
+        return _startError(code, request, f" in directory {where!r}")
     if detail == b"noexec":
-        # It failed before exec, in chdir or in switching ids.
-        if code in (errno.EPERM, errno.EINVAL):
+        # It failed before exec: in chdir (up to 3.12) or in switching ids.
+        if code in (errno.EPERM, errno.EINVAL) or request.cwd is None:
             return _startError(code, request, " as the requested user or group")
         where = os.fsdecode(request.cwd or b"")
         return _startError(code, request, f" in directory {where!r}")
