@@ -32,7 +32,7 @@ import errno
 import fcntl
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
 from zope.interface import implementer
@@ -92,6 +92,7 @@ class Channel:
         "buffer",
         "closed",
         "fd",
+        "fileno",
         "flow",
         "process",
         "reactor",
@@ -115,6 +116,8 @@ class Channel:
         self.process = process
         self.reactor = process.reactor
         self.fd = fd
+        # The reactor asks for fileno() on every event: answer from C.
+        self.fileno: Callable[[], int] = fd.__index__
         self.readFD = readFD
         self.writeFD = writeFD
         self.serves = serves
@@ -132,11 +135,9 @@ class Channel:
         self._closeWhenFlushed = False
         self.closed = False
 
-    def fileno(self) -> int:
-        return self.fd
-
     def logPrefix(self) -> str:
-        return f"{self.process.logPrefix()} fd {self.serves}"
+        owner = "closed" if self.process is None else self.process.logPrefix()
+        return f"{owner} fd {self.serves}"
 
     def __repr__(self) -> str:
         return f"<Channel fd={self.fd} serves={self.serves} closed={self.closed}>"
@@ -294,8 +295,12 @@ class Channel:
         """Close now, dropping anything queued; the process is told once."""
         if self.closed:
             return
-        self.stopReading()
-        self._stopWriting()
+        if self._reading:
+            self._reading = False
+            self.reactor.removeReader(self)
+        if self._writing:
+            self._writing = False
+            self.reactor.removeWriter(self)
         self.connectionLost(None)
 
     def connectionLost(self, reason: object) -> None:
@@ -304,10 +309,12 @@ class Channel:
             return
         self.closed = True
         self._reading = self._writing = False
-        self.buffer.clear()
         try:
             os.close(self.fd)
         except OSError:
             pass
-        self.flow.stop()
-        self.process._channelClosed(self)
+        if self.writeFD is not None:
+            self.buffer.clear()
+            self.flow.stop()
+        process, self.process = self.process, None  # no cycle left behind
+        process._channelClosed(self)

@@ -74,6 +74,8 @@ class ProcessAddress:
 
 def exitReason(status: int | None) -> Exception:
     """ProcessDone for a clean exit, ProcessTerminated with the details otherwise."""
+    if status == 0:
+        return ProcessDone(0)
     if status is None:
         return ProcessTerminated(status=None)
     if os.WIFEXITED(status):
@@ -137,7 +139,7 @@ class Process:
         self.executable = executable
         self.status: int | None = None
         self._state = _S.RUNNING
-        self._reason: Exception | None = None
+        self._reason: Failure | None = None
         self._channels: dict[int, Channel] = {}
         self._open: list[Channel] = []
         self._quiet: list[Channel] = []
@@ -221,10 +223,10 @@ class Process:
     def _exited(self, status: int | None) -> None:
         """The watcher collected the child's status."""
         self.status = status
-        self._reason = exitReason(status)
+        self._reason = Failure(exitReason(status))
         self._apply(_Event.EXIT)
         try:
-            self.proto.processExited(Failure(self._reason))
+            self.proto.processExited(self._reason)
         except Exception:
             log.exception("%s: processExited failed", self.logPrefix())
         self._closeQuiet()  # may end the process itself, when it was the last
@@ -237,7 +239,7 @@ class Process:
         self.pid = None
         assert self._reason is not None
         try:
-            self.proto.processEnded(Failure(self._reason))
+            self.proto.processEnded(self._reason)
         except Exception:
             log.exception("%s: processEnded failed", self.logPrefix())
 

@@ -76,6 +76,10 @@ def _tryReap(pid: int) -> tuple[bool, int | None]:
     return True, status
 
 
+def _forgotten(status: int | None) -> None:
+    """Stands for an exit callback already called (and let go of)."""
+
+
 def reapInBackground(pid: int) -> None:
     """Wait for *pid* on a daemon thread so it never stays a zombie."""
 
@@ -100,6 +104,8 @@ class _PidfdReader:
         self.pid = pid
         self.pidfd = pidfd
         self.onExit = onExit
+        # The reactor asks for fileno() on every event: answer from C.
+        self.fileno = pidfd.__index__  # type: ignore[method-assign]  # same contract
 
     def fileno(self) -> int:
         return self.pidfd
@@ -108,11 +114,15 @@ class _PidfdReader:
         return f"pidfd of process {self.pid}"
 
     def doRead(self) -> None:
-        exited, status = _tryReap(self.pid)
-        if not exited:
+        try:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            pid, status = self.pid, None  # collected by someone else
+        if pid == 0:
             return
         self._close()
-        self.onExit(status)
+        onExit, self.onExit = self.onExit, _forgotten
+        onExit(status)
 
     def _close(self) -> None:
         if self.pidfd >= 0:
