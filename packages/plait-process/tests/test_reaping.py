@@ -144,3 +144,30 @@ def test_children_left_at_shutdown_are_collected(reactor, recorder):
         threading.Event().wait(0.05)
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_spawn_from_many_threads(fastReactor, newRecorder):
+    """Children spawned from several pool threads at once all end properly."""
+    ended = []
+
+    class Counted(newRecorder):
+        def processEnded(self, reason):
+            super().processEnded(reason)
+            ended.append(self.out())
+            if len(ended) == 40:
+                fastReactor.stop()
+
+    def spawnSome(n):
+        for i in range(10):
+            fastReactor.spawnProcess(Counted(), "/bin/echo", ["echo", f"{n}-{i}"])
+
+    def start():
+        for n in range(4):
+            fastReactor.callInThread(spawnSome, n)
+
+    fastReactor.callWhenRunning(start)
+    fastReactor.callLater(30, fastReactor.stop)
+    fastReactor.run()
+    assert sorted(ended) == sorted(
+        f"{n}-{i}\n".encode() for n in range(4) for i in range(10)
+    )
