@@ -10,8 +10,7 @@ from plait.core import Factory, Protocol
 from plait.core.testing import iterateUntil
 from plait.errors import ProcessDone, ProcessTerminated
 from plait.interfaces import IStreamClientEndpoint
-from plait.process import ProcessEndpoint
-from plait.process._endpoint import StandardErrorBehavior
+from plait.process import ProcessEndpoint, StandardErrorBehavior
 
 
 class Collect(Protocol):

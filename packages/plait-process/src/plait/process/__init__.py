@@ -8,6 +8,7 @@ closes pipes and sends signals.
 """
 
 from ._endpoint import ProcessEndpoint as ProcessEndpoint
+from ._endpoint import StandardErrorBehavior as StandardErrorBehavior
 from ._extension import ProcessExtension as ProcessExtension
 from ._process import Process as Process
 from ._process import ProcessAddress as ProcessAddress
@@ -21,4 +22,5 @@ __all__ = [
     "ProcessExtension",
     "ProcessProtocol",
     "ProcessState",
+    "StandardErrorBehavior",
 ]

@@ -33,7 +33,7 @@ from ._spawn import spawnChild
 
 __all__ = ["ProcessExtension"]
 
-#: Marks ``env`` left out: the child then gets an empty environment.
+#: The default of ``env``: the child gets an empty environment.
 _EMPTY_ENV: Mapping[str, str] = {}
 
 
