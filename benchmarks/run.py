@@ -31,6 +31,7 @@ MODULES = [
     "bench_unix",
     "bench_http",
     "bench_dns",
+    "bench_process",
 ]
 
 
