@@ -33,6 +33,9 @@ def test_demo_runs_every_installed_step(capsys: pytest.CaptureFixture[str]) -> N
     if "skipped" not in byName["DNS"]:
         assert "www is 127.0.0.1 and ::1, mail via 10 www.demo.test." in byName["DNS"]
         assert "2,664-byte TXT" in byName["DNS"]
+    if "skipped" not in byName["process"]:
+        assert "leading its own session: asked for a name" in byName["process"]
+        assert "exited with status 0" in byName["process"]
     if "skipped" not in byName["UNIX"]:
         assert "socket file of mode 600: 3 connections" in byName["UNIX"]
         assert f"the server is pid {os.getpid()}" in byName["UNIX"]
