@@ -43,6 +43,8 @@ nitpick_ignore_regex = [
     ),
     ("py:.*", r"zope\.interface\..*"),
     ("py:.*", r"OpenSSL\..*"),
+    # dnspython's types, in plait.dns signatures (no network for intersphinx).
+    ("py:.*", r"dns\..*"),
     ("py:.*", r"plait\.(\w+\.)*_\w+(\..*)?"),
     ("py:.*", r"_?[A-Z]{1,2}"),
     # An attribute annotated with an interface or None.
