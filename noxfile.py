@@ -272,14 +272,17 @@ def bump(session: nox.Session) -> None:
 
 @nox.session(python=DEFAULT_PYTHON)
 def integration(session: nox.Session) -> None:
-    """tests-integration/: plait against real peers (openssl, real processes)."""
+    """tests-integration/: plait against real peers (openssl, named, real
+    processes), and every code sample of the docs, the examples' included."""
     wheels = _wheelhouse(session)
+    workspace.build_all(EXAMPLES, wheels, CONSTRAINTS, wheel_only=True, run=session.run)
     meta = workspace.by_name(DISTS, "plait")
     _install(
         session,
         "--find-links",
         str(wheels),
         meta.requirement(),
+        *(example.requirement() for example in EXAMPLES),
         *workspace.integration_requires(ROOT),
     )
     with tempfile.TemporaryDirectory(prefix="plait-integration-") as cwd:
