@@ -174,7 +174,6 @@ def test_tcp_failure_retries_over_udp_then_fails() -> None:
     assert isinstance(done, Finished) and isinstance(done.error, DNSServerError)
 
 
-
 def test_use_tcp_asks_over_streams_only() -> None:
     """With useTCP every attempt is a stream, rotating servers, then a timeout."""
     e = QueryEngine(NAME, dns.rdatatype.A, 1, [S1, S2], (1, 2), useTCP=True)

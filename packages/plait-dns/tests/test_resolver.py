@@ -74,7 +74,6 @@ def test_truncation_goes_to_tcp(reactor: Reactor, spin: Spin, zone: int) -> None
     assert len(answers[0][0].strings) == 8
 
 
-
 def test_use_tcp_sends_no_datagram(reactor: Reactor, spin: Spin) -> None:
     """createResolver(useTCP=True) asks over TCP and never sends a datagram."""
     server = ZoneServer(ZONE, origin="example.")
