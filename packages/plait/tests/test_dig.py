@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import struct
 import threading
@@ -367,3 +368,17 @@ def test_output_is_flushed_to_a_pipe(runPlait: Any, served: ThreadedServer) -> N
     )
     assert (code, err) == (0, "")
     assert out.splitlines()[1] == "www.example. 300 IN A 192.0.2.1"
+
+
+def test_sigint_stops_a_waiting_query_with_status_0(command: Any) -> None:
+    """Ctrl-C while a query waits for its answer ends dig quietly, status 0."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.settimeout(30)
+        port = silent.getsockname()[1]
+        running = command(
+            "dig", "www.example.", "--server", f"127.0.0.1:{port}", "--timeout", "30"
+        )
+        silent.recvfrom(65535)  # the query is on its way: dig is waiting
+        code, out, err = running.finish(signal.SIGINT)
+    assert (code, out, err) == (0, "", "")
