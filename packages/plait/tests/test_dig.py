@@ -382,3 +382,23 @@ def test_sigint_stops_a_waiting_query_with_status_0(command: Any) -> None:
         silent.recvfrom(65535)  # the query is on its way: dig is waiting
         code, out, err = running.finish(signal.SIGINT)
     assert (code, out, err) == (0, "", "")
+
+
+def test_default_server_is_the_first_of_resolv_conf(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+) -> None:
+    """Without --server, dig asks the first nameserver resolv.conf names."""
+    import functools
+
+    from plait.cli import _dig
+    from plait.dns import createResolver
+
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("nameserver 127.0.0.2\nnameserver 127.0.0.3\n")
+    monkeypatch.setattr(
+        _dig, "createResolver", functools.partial(createResolver, resolvconf=str(conf))
+    )
+    _, out, _ = dig(capsys, "www.example.", "--timeout", "0.2", "--tries", "1")
+    assert " from 127.0.0.2:53 " in out.splitlines()[0]
