@@ -174,6 +174,29 @@ def test_tcp_failure_retries_over_udp_then_fails() -> None:
     assert isinstance(done, Finished) and isinstance(done.error, DNSServerError)
 
 
+def test_use_tcp_asks_over_streams_only() -> None:
+    """With useTCP every attempt is a stream, rotating servers, then a timeout."""
+    e = QueryEngine(NAME, dns.rdatatype.A, 1, [S1, S2], (1, 2), useTCP=True)
+    first = e.start(0.0)
+    assert isinstance(first, SendStream) and first.server == S1
+    assert first.timeout == 1
+    second = e.streamFailed("refused", 0.1)
+    assert isinstance(second, SendStream) and second.server == S2
+    assert second.timeout == 2
+    done = e.streamFailed("refused", 0.2)
+    assert isinstance(done, Finished) and isinstance(done.error, DNSQueryTimeoutError)
+
+
+def test_use_tcp_answer_finishes() -> None:
+    """An answer on the stream of a TCP-only query finishes it."""
+    e = QueryEngine(NAME, dns.rdatatype.A, 1, [S1], (1,), useTCP=True)
+    stream = e.start(0.0)
+    assert isinstance(stream, SendStream)
+    (query,) = StreamFramer().feed(stream.data)
+    done = e.streamReceived(frame(reply(query).to_wire()))
+    assert isinstance(done, Finished) and done.error is None
+
+
 def transferMessages(
     transfer: ZoneTransfer, count: int, serial: int = 5
 ) -> list[bytes]:

@@ -74,6 +74,25 @@ def test_truncation_goes_to_tcp(reactor: Reactor, spin: Spin, zone: int) -> None
     assert len(answers[0][0].strings) == 8
 
 
+def test_use_tcp_sends_no_datagram(reactor: Reactor, spin: Spin) -> None:
+    """createResolver(useTCP=True) asks over TCP and never sends a datagram."""
+    server = ZoneServer(ZONE, origin="example.")
+    port = server.listen(reactor)
+    udp = server.ports[0]
+    udp.stopListening()
+    server.ports.remove(udp)
+    r = createResolver(
+        reactor,
+        servers=[("127.0.0.1", port)],
+        resolvconf=None,
+        hosts=None,
+        useTCP=True,
+    )
+    answers, _, _ = result(reactor, spin, r.lookupText("big.example."))
+    assert len(answers[0][0].strings) == 8
+    server.stopListening()
+
+
 def test_query_object_and_cache(reactor: Reactor, spin: Spin, zone: int) -> None:
     """query() takes a Query; a repeated lookup is answered from the cache."""
     server = ZoneServer(ZONE, origin="example.")

@@ -17,7 +17,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
     return (code if isinstance(code, int) else 1), captured.out, captured.err
 
 
-@pytest.mark.parametrize("sub", ["demo", "echo", "forward", "info"])
+@pytest.mark.parametrize("sub", ["demo", "dig", "echo", "forward", "info"])
 def test_every_subcommand_has_help(
     capsys: pytest.CaptureFixture[str], sub: str
 ) -> None:

@@ -19,6 +19,7 @@ def createResolver(
     hosts: str | None = "/etc/hosts",
     *,
     cacheSize: int = 10000,
+    useTCP: bool = False,
 ) -> Resolver:
     """A :class:`Resolver` on *reactor*.
 
@@ -28,9 +29,11 @@ def createResolver(
     :param resolvconf: the resolver configuration file; ``None`` reads none.
     :param hosts: the hosts file; ``None`` reads none.
     :param cacheSize: how many answers to cache (0: no cache).
+    :param useTCP: ask over TCP only (UDP is used otherwise, and TCP only
+        for an answer too large for a datagram).
     :raises ValueError: a server is not an IP address with a valid port.
     """
     config = readResolvConf(resolvconf)
     if servers is not None:
         config.servers = list(servers)  # type: ignore[arg-type]
-    return Resolver.fromConfig(reactor, config, Hosts(hosts), cacheSize)
+    return Resolver.fromConfig(reactor, config, Hosts(hosts), cacheSize, useTCP)

@@ -19,6 +19,9 @@ Facts that shaped it:
 - A truncated (TC) answer moves the question to TCP on the same server,
   with what is left of the overall time. If the stream fails, the next
   attempt of the schedule goes on over UDP.
+- With ``useTCP`` every attempt is a TCP connection instead of a datagram,
+  each given its own time from the schedule; when the last one fails the
+  query times out, as an unanswered datagram would.
 - The query is built once; an attempt only writes its ID into it. EDNS0
   advertises 1232 octets, the size that avoids IP fragmentation. A server
   that answers FORMERR without an OPT record does not know EDNS: the next
@@ -114,6 +117,8 @@ class QueryState(enum.Enum):
 
 class _Event(enum.Enum):
     START = "start"
+    START_STREAM = "start over TCP"
+    NEXT_STREAM = "next attempt over TCP"
     RETRY = "next attempt"
     TRUNCATED = "truncated answer"
     ANSWER = "answer"
@@ -122,6 +127,8 @@ class _Event(enum.Enum):
 
 _TRANSITIONS: dict[tuple[QueryState, _Event], QueryState] = {
     (QueryState.NEW, _Event.START): QueryState.UDP,
+    (QueryState.NEW, _Event.START_STREAM): QueryState.TCP,
+    (QueryState.TCP, _Event.NEXT_STREAM): QueryState.TCP,
     (QueryState.UDP, _Event.RETRY): QueryState.UDP,
     (QueryState.UDP, _Event.TRUNCATED): QueryState.TCP,
     (QueryState.UDP, _Event.ANSWER): QueryState.DONE,
@@ -159,7 +166,8 @@ class QueryEngine:
     """One question (absolute *name*, *rdtype*, *rdclass*) asked of *servers*.
 
     *schedule* gives each attempt's time in seconds; attempt ``i`` goes to
-    ``servers[i % len(servers)]``.
+    ``servers[i % len(servers)]``. With *useTCP* each attempt is made over
+    a TCP connection rather than a datagram.
     """
 
     def __init__(
@@ -169,6 +177,7 @@ class QueryEngine:
         rdclass: int,
         servers: Sequence[Server],
         schedule: Sequence[float],
+        useTCP: bool = False,
     ) -> None:
         if not servers:
             raise ValueError("a query needs at least one server")
@@ -179,6 +188,7 @@ class QueryEngine:
         self.rdclass = rdclass
         self.servers = list(servers)
         self.schedule = [float(t) for t in schedule]
+        self.useTCP = useTCP
         self.state = QueryState.NEW
         #: Datagrams and stream messages dropped as not an answer to us.
         self.ignored = 0
@@ -213,11 +223,19 @@ class QueryEngine:
         """The index of the current attempt (-1 before the start)."""
         return self._attempt
 
-    def start(self, now: float) -> SendDatagram:
-        """Begin: the first datagram to send."""
-        self._apply(_Event.START)
+    def start(self, now: float) -> SendDatagram | SendStream:
+        """Begin: the first datagram to send (a stream with *useTCP*)."""
         self._deadline = now + sum(self.schedule)
+        if self.useTCP:
+            self._apply(_Event.START_STREAM)
+            return self._nextStream()
+        self._apply(_Event.START)
         return self._nextAttempt()
+
+    def _nextStream(self) -> SendStream:
+        self._attempt += 1
+        server = self.servers[self._attempt % len(self.servers)]
+        return self._toStream(server, self.schedule[self._attempt])
 
     def _nextAttempt(self) -> SendDatagram:
         self._attempt += 1
@@ -286,7 +304,7 @@ class QueryEngine:
             return None
         if truncated:
             self._apply(_Event.TRUNCATED)
-            return self._toStream(server, now)
+            return self._toStream(server, max(self._deadline - now, 0.001))
         if (
             message.rcode() == dns.rcode.FORMERR
             and not message.edns
@@ -301,13 +319,13 @@ class QueryEngine:
             return self._nextAttempt()
         return self._finish(message, server)
 
-    def _toStream(self, server: Server, now: float) -> SendStream:
+    def _toStream(self, server: Server, timeout: float) -> SendStream:
         self._streamID = newID()
         self._streamServer = server
         self._framer = StreamFramer()
         # Over TCP the EDNS buffer size means nothing; the record is harmless.
         data = struct.pack("!H", self._streamID) + self._template[2:]
-        return SendStream(server, frame(data), max(self._deadline - now, 0.001))
+        return SendStream(server, frame(data), timeout)
 
     def timedOut(self, attempt: int, now: float) -> Action:
         """The timer of *attempt* ran out, or its server refused the datagram."""
@@ -347,6 +365,14 @@ class QueryEngine:
             return None
         server = self._streamServer
         self._framer = None
+        if self.useTCP:
+            if self._attempt + 1 < len(self.schedule):
+                self._apply(_Event.NEXT_STREAM)
+                return self._nextStream()
+            self._apply(_Event.GIVE_UP)
+            return Finished(
+                None, timeoutError(self._nameText, self._typeText, f"TCP: {reason}")
+            )
         if self._attempt + 1 < len(self.schedule) and now < self._deadline:
             self._apply(_Event.RETRY)
             return self._nextAttempt()

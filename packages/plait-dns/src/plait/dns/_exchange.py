@@ -106,6 +106,7 @@ class Exchange:
         self._timers: list[Any] = []
         self._stream: _Stream | None = None
         self._connector: Any = None
+        self._streamTimer: Any = None
 
     def start(self) -> Deferred[Finished]:
         """Send the first attempt; return :attr:`deferred`."""
@@ -149,6 +150,9 @@ class Exchange:
             host, number, _StreamFactory(self, data), timeout=timeout
         )
         self._later(timeout, self._streamTimedOut, timeout)
+        # Kept apart so that a stream which ends early takes its timer with
+        # it: a later stream of the same query must not be cut by it.
+        self._streamTimer = self._timers[-1]
 
     def _timedOut(self, attempt: int) -> None:
         self._act(self.engine.timedOut(attempt, self.reactor.seconds()))
@@ -175,9 +179,13 @@ class Exchange:
         """The TCP connection failed or closed."""
         self._stream = None
         self._connector = None
+        if self._streamTimer is not None and self._streamTimer.active():
+            self._streamTimer.cancel()
+        self._streamTimer = None
         self._act(self.engine.streamFailed(reason, self.reactor.seconds()))
 
     def _streamTimedOut(self, timeout: float) -> None:
+        self._streamTimer = None
         _abort(self._stream, self._connector)
         self._stream = None
         self._connector = None

@@ -62,6 +62,7 @@ class Resolver:
         absolute first.
     :param hosts: the hosts file to answer from, or ``None``.
     :param cacheSize: how many answers the cache keeps; 0 turns it off.
+    :param useTCP: ask every question over TCP, never over UDP.
     """
 
     def __init__(
@@ -72,8 +73,10 @@ class Resolver:
         ndots: int = 1,
         hosts: Hosts | None = None,
         cacheSize: int = 10000,
+        useTCP: bool = False,
     ) -> None:
         self.reactor = reactor
+        self.useTCP = useTCP
         self.servers: list[Server] = normalizeServers(servers)
         self.search = [
             toName(s) if not isinstance(s, dns.name.Name) else s for s in search
@@ -95,10 +98,17 @@ class Resolver:
         config: ResolverConfig,
         hosts: Hosts | None,
         cacheSize: int = 10000,
+        useTCP: bool = False,
     ) -> Resolver:
         """A resolver for what a resolv.conf said."""
         return cls(
-            reactor, config.servers, config.search, config.ndots, hosts, cacheSize
+            reactor,
+            config.servers,
+            config.search,
+            config.ndots,
+            hosts,
+            cacheSize,
+            useTCP,
         )
 
     def __repr__(self) -> str:
@@ -204,7 +214,7 @@ class Resolver:
             return fail(tagged(again, cached.name or "", cached.type or ""))
         if cached is not None:
             return succeed(cached)
-        engine = QueryEngine(name, rdtype, rdclass, self.servers, times)
+        engine = QueryEngine(name, rdtype, rdclass, self.servers, times, self.useTCP)
         d = Exchange(self.reactor, engine).start()
         return d.addCallback(self._finished, key, engine)
 

@@ -23,6 +23,13 @@ from plait.core import Reactor, availablePollers, react
 from plait.errors import CancelledError
 
 from ._console import configureOutput, reportError, say
+from ._dig import (
+    checkArguments,
+    dnsServer,
+    domainName,
+    positiveSeconds,
+    recordType,
+)
 from ._info import describe, version
 from ._options import clientEndpoint, positiveInt, serverEndpoint
 from ._steps import DemoSettings
@@ -60,6 +67,15 @@ async def _echo(reactor: Any, args: argparse.Namespace) -> object:
     return None
 
 
+async def _dig(reactor: Any, args: argparse.Namespace) -> object:
+    from ._dig import runDig
+
+    status = await runDig(reactor, args, say)
+    if status:
+        raise SystemExit(status)
+    return None
+
+
 async def _forward(reactor: Any, args: argparse.Namespace) -> object:
     from ._forward import serveForward
 
@@ -72,7 +88,7 @@ def buildParser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="plait",
         description="plait, an event-driven networking engine: a tour, an echo"
-        " server, a port forwarder and what is installed.",
+        " server, a port forwarder, a DNS lookup tool and what is installed.",
         formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"plait {version()}")
@@ -146,8 +162,49 @@ def buildParser() -> argparse.ArgumentParser:
         help="the client endpoint each connection is relayed to, such as"
         " tcp:localhost:8000 or tls:example.com:443 (verified)",
     )
-    # `plait dig` joins here once plait-dns is available: one module,
-    # _dig.py, and one command() call.
+    dig = command("dig", "ask a DNS server a question, or for a whole zone", _dig)
+    dig.add_argument(
+        "name", nargs="?", type=domainName, metavar="NAME", help="the name to look up"
+    )
+    dig.add_argument(
+        "type",
+        nargs="?",
+        default="A",
+        type=recordType,
+        metavar="TYPE",
+        help="the record type, such as A, AAAA, MX, TXT or ANY",
+    )
+    dig.add_argument(
+        "--axfr",
+        type=domainName,
+        metavar="ZONE",
+        help="transfer the whole zone ZONE (over TCP) instead of asking NAME",
+    )
+    dig.add_argument(
+        "--server",
+        type=dnsServer,
+        metavar="HOST[:PORT]",
+        help="the server to ask: 192.0.2.53, 192.0.2.53:5353, ::1 or [::1]:5353"
+        " (default: the first nameserver of /etc/resolv.conf)",
+    )
+    dig.add_argument(
+        "--tcp", action="store_true", help="ask over TCP only, never over UDP"
+    )
+    dig.add_argument(
+        "--timeout",
+        type=positiveSeconds,
+        default=5.0,
+        metavar="S",
+        help="seconds to wait for each attempt (with --axfr: for the transfer)",
+    )
+    dig.add_argument(
+        "--tries",
+        type=positiveInt,
+        default=3,
+        metavar="N",
+        help="attempts before giving up",
+    )
+    dig.set_defaults(check=lambda args: checkArguments(args, dig.error))
     return parser
 
 
@@ -155,6 +212,9 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Run the command named in ``argv`` (default: the process arguments)."""
     parser = buildParser()
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    check = getattr(args, "check", None)
+    if check is not None:
+        check(args)
     configureOutput(args.debug)
     try:
         reactor = Reactor(poller=args.poller)
