@@ -77,6 +77,29 @@ def _toText(rdata: Any, origin: Any, relativize: bool, style: Any) -> str:
 
 
 @dns.immutable.immutable
+class _TextForms(dns.rdata.Rdata):
+    """Both of dnspython's text forms (styled, and the older keyword one)
+    from one ``_text(show)``, where ``show`` renders a name."""
+
+    __slots__: list[str] = []
+
+    def _text(self, show: _Show) -> str:
+        raise NotImplementedError
+
+    def to_styled_text(self, style: Any) -> str:
+        return self._text(lambda name: name.to_styled_text(style))
+
+    def to_text(
+        self,
+        origin: Any = None,
+        relativize: bool = True,
+        style: Any = None,
+        **kw: Any,
+    ) -> str:
+        return _toText(self, origin, relativize, style)
+
+
+@dns.immutable.immutable
 class MB(dns.rdtypes.nsbase.NSBase):
     """A mailbox domain name: the host that holds a mailbox (experimental)."""
 
@@ -92,7 +115,7 @@ class MR(dns.rdtypes.nsbase.NSBase):
 
 
 @dns.immutable.immutable
-class MINFO(dns.rdata.Rdata):
+class MINFO(_TextForms):
     """Mailbox or mail list information: who is responsible, who gets errors."""
 
     __slots__ = ["emailbx", "rmailbx"]
@@ -104,18 +127,6 @@ class MINFO(dns.rdata.Rdata):
 
     def _text(self, show: _Show) -> str:
         return f"{show(self.rmailbx)} {show(self.emailbx)}"
-
-    def to_styled_text(self, style: Any) -> str:
-        return self._text(lambda name: name.to_styled_text(style))
-
-    def to_text(
-        self,
-        origin: Any = None,
-        relativize: bool = True,
-        style: Any = None,
-        **kw: Any,
-    ) -> str:
-        return _toText(self, origin, relativize, style)
 
     @classmethod
     def from_text(
@@ -151,7 +162,7 @@ class MINFO(dns.rdata.Rdata):
 
 
 @dns.immutable.immutable
-class NULL(dns.rdata.Rdata):
+class NULL(_TextForms):
     """Anything at all, up to 65535 octets (experimental)."""
 
     __slots__ = ["data"]
@@ -162,18 +173,6 @@ class NULL(dns.rdata.Rdata):
 
     def _text(self, show: _Show) -> str:
         return rf"\# {len(self.data)} {binascii.hexlify(self.data).decode()}".rstrip()
-
-    def to_styled_text(self, style: Any) -> str:
-        return self._text(lambda name: name.to_styled_text(style))
-
-    def to_text(
-        self,
-        origin: Any = None,
-        relativize: bool = True,
-        style: Any = None,
-        **kw: Any,
-    ) -> str:
-        return _toText(self, origin, relativize, style)
 
     @classmethod
     def from_text(
@@ -215,7 +214,7 @@ def _suffixOctets(prefixLength: int) -> int:
 
 
 @dns.immutable.immutable
-class A6(dns.rdata.Rdata):
+class A6(_TextForms):
     """An IPv6 address built from a prefix name and a suffix (historic).
 
     ``address`` is the full 128-bit address in text form, with the bits of
@@ -255,18 +254,6 @@ class A6(dns.rdata.Rdata):
         if self.prefix is not None:
             text += f" {show(self.prefix)}"
         return text
-
-    def to_styled_text(self, style: Any) -> str:
-        return self._text(lambda name: name.to_styled_text(style))
-
-    def to_text(
-        self,
-        origin: Any = None,
-        relativize: bool = True,
-        style: Any = None,
-        **kw: Any,
-    ) -> str:
-        return _toText(self, origin, relativize, style)
 
     @classmethod
     def from_text(
