@@ -33,7 +33,6 @@ from __future__ import annotations
 import errno
 import logging
 import socket
-import warnings
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -50,7 +49,7 @@ from plait.interfaces import (
 
 from ._defer import Deferred, succeed
 from ._failure import Failure
-from ._listening import PortEvent, PortState, applyPortEvent
+from ._listening import PortEvent, PortState, applyPortEvent, closeDroppedPort
 
 __all__ = ["DatagramPort", "asDatagram"]
 
@@ -125,17 +124,7 @@ class DatagramPort:
         return f"<{self.logPrefix()} on {self._describe()} {self.state.name}>"
 
     def __del__(self) -> None:
-        # Dropped while still holding its socket: say so, loudly but
-        # harmlessly, and give the descriptor back.
-        sock = self.__dict__.get("socket")
-        if sock is not None and sock.fileno() != -1:
-            warnings.warn(
-                f"{self!r} was dropped while listening; call stopListening()",
-                ResourceWarning,
-                source=self,
-                stacklevel=1,
-            )
-            sock.close()
+        closeDroppedPort(self)
 
     # -- what a family provides ---------------------------------------------
 

@@ -81,6 +81,20 @@ def applyPortEvent(state: PortState, event: PortEvent) -> PortState:
         raise RuntimeError(f"a port {state.value} cannot be {event.value}") from None
 
 
+def closeDroppedPort(port: Any) -> None:
+    """For a port's ``__del__``: a port dropped while still holding its
+    socket says so, loudly but harmlessly, and gives the descriptor back."""
+    sock = port.__dict__.get("socket")
+    if sock is not None and sock.fileno() != -1:
+        warnings.warn(
+            f"{port!r} was dropped while listening; call stopListening()",
+            ResourceWarning,
+            source=port,
+            stacklevel=1,
+        )
+        sock.close()
+
+
 @implementer(IListeningPort, IReadDescriptor, ISystemHandle)
 class StreamPort:
     """Listens on a stream socket and serves ``factory``'s protocols.
@@ -118,17 +132,7 @@ class StreamPort:
         return f"<{self.logPrefix()} on {self._describe()} {self.state.name}>"
 
     def __del__(self) -> None:
-        # Dropped while still holding its socket: say so, loudly but
-        # harmlessly, and give the descriptor back.
-        sock = self.__dict__.get("socket")
-        if sock is not None and sock.fileno() != -1:
-            warnings.warn(
-                f"{self!r} was dropped while listening; call stopListening()",
-                ResourceWarning,
-                source=self,
-                stacklevel=1,
-            )
-            sock.close()
+        closeDroppedPort(self)
 
     # -- what a family provides ---------------------------------------------
 
