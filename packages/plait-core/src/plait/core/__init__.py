@@ -26,6 +26,7 @@ from ._deferlist import FirstError as FirstError
 from ._deferlist import gatherResults as gatherResults
 
 # -- protocols, factories, tasks and endpoints
+from ._endpointfactory import EndpointFactory as EndpointFactory
 from ._endpoints import clientFromString as clientFromString
 from ._endpoints import quoteStringArgument as quoteStringArgument
 from ._endpoints import serverFromString as serverFromString
@@ -85,6 +86,7 @@ __all__: list[str] = [
     "Deferred",
     "DeferredList",
     "DelayedCall",
+    "EndpointFactory",
     "Factory",
     "Failure",
     "FirstError",

@@ -21,12 +21,18 @@ from typing import Any
 
 from zope.interface import implementer
 
-from plait.core import Deferred, Failure, deferToThread, fail, succeed
+from plait.core import (
+    Deferred,
+    EndpointFactory,
+    Failure,
+    deferToThread,
+    fail,
+    succeed,
+)
 from plait.errors import (
     ConnectingCancelledError,
     DNSLookupError,
     MissingCapability,
-    NoProtocol,
 )
 from plait.interfaces import IStreamClientEndpoint, IStreamServerEndpoint
 
@@ -41,44 +47,6 @@ __all__ = [
     "TLSClientEndpoint",
     "TLSServerEndpoint",
 ]
-
-
-class _EndpointFactory:
-    """The factory one endpoint connection attempt hands to ``connectTCP``."""
-
-    def __init__(self, factory: Any, deferred: Deferred[Any]) -> None:
-        self.factory = factory
-        self.deferred = deferred
-
-    def doStart(self) -> None:
-        self.factory.doStart()
-
-    def doStop(self) -> None:
-        self.factory.doStop()
-
-    def buildProtocol(self, addr: Any) -> Any:
-        try:
-            protocol = self.factory.buildProtocol(addr)
-        except Exception:
-            self._fail(Failure())
-            return None
-        if protocol is None:
-            self._fail(Failure(NoProtocol()))
-        return protocol
-
-    def connectionEstablished(self, connector: Any, protocol: Any) -> None:
-        if not self.deferred.called:
-            self.deferred.callback(protocol)
-
-    def clientConnectionFailed(self, connector: Any, reason: Failure) -> None:
-        self._fail(reason)
-
-    def clientConnectionLost(self, connector: Any, reason: Failure) -> None:
-        self._fail(reason)  # only matters if lost before it was established
-
-    def _fail(self, reason: Failure) -> None:
-        if not self.deferred.called:
-            self.deferred.errback(reason)
 
 
 def connectTCPEndpoint(
@@ -108,7 +76,7 @@ def connectTCPEndpoint(
     d: Deferred[Any] = Deferred(cancel)
     try:
         connector = reactor.connectTCP(
-            host, port, _EndpointFactory(factory, d), timeout, bindAddress
+            host, port, EndpointFactory(factory, d), timeout, bindAddress
         )
     except Exception:
         # Bad arguments too: an endpoint reports through its Deferred.

@@ -12,55 +12,13 @@ from typing import Any
 
 from zope.interface import implementer
 
-from plait.core import ConnectorState, Deferred, Failure, fail, succeed
-from plait.errors import ConnectingCancelledError, NoProtocol
+from plait.core import ConnectorState, Deferred, EndpointFactory, Failure, fail, succeed
+from plait.errors import ConnectingCancelledError
 from plait.interfaces import IStreamClientEndpoint, IStreamServerEndpoint
 
 from ._paths import PathArg
 
 __all__ = ["UNIXClientEndpoint", "UNIXServerEndpoint"]
-
-
-class _EndpointFactory:
-    """The factory one connection attempt of an endpoint hands to
-    ``connectUNIX``: it fires the endpoint's Deferred."""
-
-    def __init__(self, factory: Any, deferred: Deferred[Any]) -> None:
-        self.factory = factory
-        self.deferred = deferred
-
-    def doStart(self) -> None:
-        self.factory.doStart()
-
-    def doStop(self) -> None:
-        self.factory.doStop()
-
-    def startedConnecting(self, connector: Any) -> None:
-        pass
-
-    def buildProtocol(self, addr: Any) -> Any:
-        try:
-            protocol = self.factory.buildProtocol(addr)
-        except Exception:
-            self._fail(Failure())
-            return None
-        if protocol is None:
-            self._fail(Failure(NoProtocol()))
-        return protocol
-
-    def connectionEstablished(self, connector: Any, protocol: Any) -> None:
-        if not self.deferred.called:
-            self.deferred.callback(protocol)
-
-    def clientConnectionFailed(self, connector: Any, reason: Failure) -> None:
-        self._fail(reason)
-
-    def clientConnectionLost(self, connector: Any, reason: Failure) -> None:
-        self._fail(reason)  # only matters if lost before it was established
-
-    def _fail(self, reason: Failure) -> None:
-        if not self.deferred.called:
-            self.deferred.errback(reason)
 
 
 @implementer(IStreamServerEndpoint)
@@ -133,7 +91,7 @@ class UNIXClientEndpoint:
         try:
             connector = self._reactor.connectUNIX(
                 self._path,
-                _EndpointFactory(protocolFactory, d),
+                EndpointFactory(protocolFactory, d),
                 self._timeout,
                 self._checkPID,
             )
