@@ -77,14 +77,16 @@ def table(rows: Rows) -> str:
     ]
     for bench, times in rows.items():
         mine = times.get("plait")
+        # A benchmark whose name gives a unit (KiB...) is not in seconds.
+        unit = "" if "KiB" in bench else " s"
         cells = []
         for impl in IMPLEMENTATIONS:
             if impl not in times:
                 cells.append("n/a")
             elif impl == "plait" or not mine:
-                cells.append(f"{times[impl]:.3f} s")
+                cells.append(f"{times[impl]:.3f}{unit}")
             else:
-                cells.append(f"{times[impl]:.3f} s ({times[impl] / mine:.2f}x)")
+                cells.append(f"{times[impl]:.3f}{unit} ({times[impl] / mine:.2f}x)")
         lines.append(f"| {bench} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
