@@ -39,6 +39,24 @@ def _readExactly(conn: socket.socket, size: int) -> bytes:
     return data
 
 
+def _bindBoth(family: int, host: str) -> tuple[socket.socket, socket.socket]:
+    """A UDP and a TCP socket bound to one free port number: the kernel's
+    free UDP port may be taken for TCP, so a few are tried."""
+    for _ in range(50):
+        udp = socket.socket(family, socket.SOCK_DGRAM)
+        udp.bind((host, 0))
+        tcp = socket.socket(family, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            tcp.bind((host, udp.getsockname()[1]))
+        except OSError:
+            udp.close()
+            tcp.close()
+            continue
+        return udp, tcp
+    raise OSError("no port number free for both UDP and TCP")
+
+
 class ThreadedServer:
     """A UDP and a TCP socket on one loopback port, each served by a thread.
 
@@ -52,12 +70,8 @@ class ThreadedServer:
         self.answer = answer
         self.udpQueries = 0
         self.tcpQueries = 0
-        self.udp = socket.socket(family, socket.SOCK_DGRAM)
-        self.udp.bind((host, 0))
+        self.udp, self.tcp = _bindBoth(family, host)
         self.port = self.udp.getsockname()[1]
-        self.tcp = socket.socket(family, socket.SOCK_STREAM)
-        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.tcp.bind((host, self.port))
         self.tcp.listen(8)
         for loop in (self._serveUDP, self._serveTCP):
             threading.Thread(target=loop, daemon=True).start()
