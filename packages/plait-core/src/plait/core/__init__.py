@@ -27,6 +27,7 @@ from ._deferlist import gatherResults as gatherResults
 
 # -- protocols, factories, tasks and endpoints
 from ._endpointfactory import EndpointFactory as EndpointFactory
+from ._endpointfactory import connectEndpoint as connectEndpoint
 from ._endpoints import clientFromString as clientFromString
 from ._endpoints import quoteStringArgument as quoteStringArgument
 from ._endpoints import serverFromString as serverFromString
@@ -111,6 +112,7 @@ __all__: list[str] = [
     "bindErrorFor",
     "bindInet",
     "clientFromString",
+    "connectEndpoint",
     "connectErrorFor",
     "connectProtocol",
     "connectionErrorFor",

@@ -9,14 +9,16 @@ one factory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from plait.errors import NoProtocol
+from plait.errors import ConnectingCancelledError, NoProtocol
 
-from ._defer import Deferred
+from ._connectorlife import ConnectorState
+from ._defer import Deferred, fail
 from ._failure import Failure
 
-__all__ = ["EndpointFactory"]
+__all__ = ["EndpointFactory", "connectEndpoint"]
 
 
 class EndpointFactory:
@@ -64,3 +66,39 @@ class EndpointFactory:
     def _fail(self, reason: Failure) -> None:
         if not self.deferred.called:
             self.deferred.errback(reason)
+
+
+def connectEndpoint(
+    connect: Callable[[EndpointFactory], Any], factory: Any
+) -> Deferred[Any]:
+    """A client endpoint's ``connect``: ``connect(endpointFactory)`` makes
+    the reactor call (``connectTCP``, ``connectUNIX``...) and returns its
+    connector; the Deferred fires with the connected protocol.
+
+    Cancelling it abandons the attempt, or closes a connection already
+    made, and fails it with ``ConnectingCancelledError``. Bad arguments
+    (what the reactor call raises) fail it too: an endpoint reports
+    through its Deferred.
+    """
+    box: list[Any] = []
+
+    def cancel(d: Deferred[Any]) -> None:
+        connector = box[0] if box else None
+        if connector is None:
+            return
+        # A connector without a state (a test reactor's) is still connecting.
+        state = getattr(connector, "state", ConnectorState.CONNECTING)
+        if state is ConnectorState.CONNECTING:
+            d.errback(Failure(ConnectingCancelledError(connector.getDestination())))
+            connector.stopConnecting()
+        elif state is ConnectorState.CONNECTED:
+            d.errback(Failure(ConnectingCancelledError(connector.getDestination())))
+            connector.transport.abortConnection()
+
+    d: Deferred[Any] = Deferred(cancel)
+    try:
+        connector = connect(EndpointFactory(factory, d))
+    except Exception:
+        return fail(Failure())
+    box.append(connector)
+    return d

@@ -23,8 +23,8 @@ from zope.interface import implementer
 
 from plait.core import (
     Deferred,
-    EndpointFactory,
     Failure,
+    connectEndpoint,
     deferToThread,
     fail,
     succeed,
@@ -36,7 +36,7 @@ from plait.errors import (
 )
 from plait.interfaces import IStreamClientEndpoint, IStreamServerEndpoint
 
-from ._connector import ConnectorState, destinationFor
+from ._connector import destinationFor
 from ._tlssupport import TLS_EXTRA, tlsAvailable
 
 __all__ = [
@@ -58,31 +58,10 @@ def connectTCPEndpoint(
     bindAddress: tuple[str, int] | None,
 ) -> Deferred[Any]:
     """``connectTCP`` as a cancellable Deferred of the connected protocol."""
-    box: list[Any] = []
-
-    def cancel(d: Deferred[Any]) -> None:
-        connector = box[0] if box else None
-        if connector is None:
-            return
-        # A connector without a state (a test reactor's) is still connecting.
-        state = getattr(connector, "state", ConnectorState.CONNECTING)
-        if state is ConnectorState.CONNECTING:
-            d.errback(Failure(ConnectingCancelledError(connector.getDestination())))
-            connector.stopConnecting()
-        elif state is ConnectorState.CONNECTED:
-            d.errback(Failure(ConnectingCancelledError(connector.getDestination())))
-            connector.transport.abortConnection()
-
-    d: Deferred[Any] = Deferred(cancel)
-    try:
-        connector = reactor.connectTCP(
-            host, port, EndpointFactory(factory, d), timeout, bindAddress
-        )
-    except Exception:
-        # Bad arguments too: an endpoint reports through its Deferred.
-        return fail(Failure())
-    box.append(connector)
-    return d
+    return connectEndpoint(
+        lambda wrapped: reactor.connectTCP(host, port, wrapped, timeout, bindAddress),
+        factory,
+    )
 
 
 def _listen(

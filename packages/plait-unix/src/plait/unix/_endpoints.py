@@ -12,8 +12,7 @@ from typing import Any
 
 from zope.interface import implementer
 
-from plait.core import ConnectorState, Deferred, EndpointFactory, Failure, fail, succeed
-from plait.errors import ConnectingCancelledError
+from plait.core import Deferred, Failure, connectEndpoint, fail, succeed
 from plait.interfaces import IStreamClientEndpoint, IStreamServerEndpoint
 
 from ._paths import PathArg
@@ -73,32 +72,12 @@ class UNIXClientEndpoint:
 
     def connect(self, protocolFactory: Any) -> Deferred[Any]:
         """A Deferred of the connected protocol, or of the ConnectError."""
-        box: list[Any] = []
-
-        def cancel(d: Deferred[Any]) -> None:
-            connector = box[0] if box else None
-            if connector is None:
-                return
-            state = getattr(connector, "state", ConnectorState.CONNECTING)
-            if state is ConnectorState.CONNECTING:
-                d.errback(Failure(ConnectingCancelledError(connector.getDestination())))
-                connector.stopConnecting()
-            elif state is ConnectorState.CONNECTED:
-                d.errback(Failure(ConnectingCancelledError(connector.getDestination())))
-                connector.transport.abortConnection()
-
-        d: Deferred[Any] = Deferred(cancel)
-        try:
-            connector = self._reactor.connectUNIX(
-                self._path,
-                EndpointFactory(protocolFactory, d),
-                self._timeout,
-                self._checkPID,
-            )
-        except Exception:
-            return fail(Failure())
-        box.append(connector)
-        return d
+        return connectEndpoint(
+            lambda wrapped: self._reactor.connectUNIX(
+                self._path, wrapped, self._timeout, self._checkPID
+            ),
+            protocolFactory,
+        )
 
     def __repr__(self) -> str:
         return f"<UNIXClientEndpoint {self._path!r}>"
