@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from zope.interface.verify import verifyObject
 
 from plait.address import UNIXAddress
 from plait.core import Failure
@@ -20,8 +21,10 @@ from plait.errors import (
     ConnectionRefusedError,
     InvalidAddressError,
     MessageLengthError,
+    NotConnectingError,
 )
 from plait.interfaces import (
+    IConnector,
     IListeningPort,
     IUNIXDatagramConnectedTransport,
     IUNIXDatagramTransport,
@@ -239,3 +242,64 @@ def test_bad_destinations_and_live_sockets(reactor: Any, sockdir: Path) -> None:
         reactor.listenUNIXDatagram(str(sockdir / "me"), Recorder())
     assert os.path.exists(sockdir / "me")
     port.stopListening()
+
+
+def test_connect_unix_datagram_returns_a_connector(
+    reactor: Any, spin: Any, sockdir: Path
+) -> None:
+    """What connectUNIXDatagram returns is an IConnector: it names its
+    destination, disconnects, connects again, and is never mid-connect."""
+    server = reactor.listenUNIXDatagram(str(sockdir / "server"), Echo())
+    peer = Peer()
+    port = reactor.connectUNIXDatagram(
+        str(sockdir / "server"), peer, bindAddress=str(sockdir / "me")
+    )
+    assert verifyObject(IConnector, port)
+    assert port.getDestination() == UNIXAddress(str(sockdir / "server"))
+    with pytest.raises(NotConnectingError):
+        port.stopConnecting()
+    port.disconnect()
+    assert port.socket is None
+    port.connect()
+    port.write(b"again")
+    spin(reactor, lambda: b"again" in peer.received)
+    port.stopListening()
+    server.stopListening()
+
+
+def test_write_takes_the_address_keyword(
+    reactor: Any, spin: Any, sockdir: Path
+) -> None:
+    """write(packet, address=...) is the interface's spelling, and works."""
+    mine = Recorder()
+    port = reactor.listenUNIXDatagram(str(sockdir / "me"), mine)
+    port.write(b"by keyword", address=str(sockdir / "me"))
+    spin(reactor, lambda: mine.received)
+    assert mine.received[0][0] == b"by keyword"
+    port.stopListening()
+
+
+def test_send_error_names_the_path(reactor: Any, sockdir: Path) -> None:
+    """A datagram to a path with no socket raises an error naming that path."""
+    port = reactor.listenUNIXDatagram(str(sockdir / "me"), Recorder())
+    missing = str(sockdir / "missing")
+    with pytest.raises(BadFileError, match="missing"):
+        port.write(b"x", missing)
+    port.stopListening()
+
+
+def test_a_connected_datagram_socket_is_never_taken_for_stale(
+    reactor: Any, sockdir: Path
+) -> None:
+    """Binding where a live datagram socket connected to a peer is bound
+    fails, and leaves that socket's file alone."""
+    server = reactor.listenUNIXDatagram(str(sockdir / "server"), Echo())
+    client = reactor.connectUNIXDatagram(
+        str(sockdir / "server"), Peer(), bindAddress=str(sockdir / "client")
+    )
+    before = os.stat(sockdir / "client").st_ino
+    with pytest.raises(CannotListenError):
+        reactor.listenUNIXDatagram(str(sockdir / "client"), Recorder())
+    assert os.stat(sockdir / "client").st_ino == before
+    client.stopListening()
+    server.stopListening()

@@ -28,8 +28,9 @@ from zope.interface import implementer
 
 from plait.address import UNIXAddress
 from plait.core import DatagramPort, Failure
-from plait.errors import BadFileError, ConnectionRefusedError
+from plait.errors import BadFileError, ConnectionRefusedError, NotConnectingError
 from plait.interfaces import (
+    IConnector,
     IUNIXDatagramConnectedTransport,
     IUNIXDatagramTransport,
 )
@@ -69,6 +70,8 @@ class Port(DatagramPort):
     (a :class:`plait.core.DatagramProtocol`)."""
 
     _log = logging.getLogger("plait.unix")
+    #: The path the datagram being written goes to, while ``write`` runs.
+    _sendingTo: Any = None
 
     def __init__(
         self,
@@ -115,12 +118,23 @@ class Port(DatagramPort):
         return sockaddr
 
     def _sendErrorFor(self, err: OSError) -> Exception | None:
-        return _sendError("the destination", err)
+        return _sendError(self._sendingTo or "the destination", err)
 
     def _refused(self, err: OSError) -> None:
         if self._peer is None:
-            raise _sendError("the destination", err) from err
+            raise _sendError(self._sendingTo or "the destination", err) from err
         super()._refused(err)
+
+    def write(self, packet: bytes, address: Any = None) -> None:
+        """Send one datagram to the socket at ``address`` (a path), or to
+        the peer of a connected port (see :meth:`plait.core.DatagramPort.write`
+        for the errors)."""
+        # Remembered so that an error of this send can name the path.
+        self._sendingTo = address
+        try:
+            DatagramPort.write(self, packet, address)
+        finally:
+            self._sendingTo = None
 
     def getHost(self) -> UNIXAddress:
         """The address the port is bound to (``UNIXAddress(None)`` unnamed)."""
@@ -130,7 +144,7 @@ class Port(DatagramPort):
         return host
 
 
-@implementer(IUNIXDatagramConnectedTransport)
+@implementer(IUNIXDatagramConnectedTransport, IConnector)
 class ConnectedPort(Port):
     """A UNIX datagram socket that sends to and hears from ``peer`` only,
     serving a :class:`plait.core.ConnectedDatagramProtocol`.
@@ -155,6 +169,28 @@ class ConnectedPort(Port):
 
     def _describe(self) -> str:
         return f"UNIX datagram socket connected to {self.peer!r}"
+
+    # -- IConnector: what connectUNIXDatagram returns ------------------------
+
+    def getDestination(self) -> UNIXAddress:
+        """The address of the peer this port sends to."""
+        return UNIXAddress(self.peer)
+
+    def connect(self) -> None:
+        """Connect (again) after :meth:`disconnect`; nothing if connected."""
+        if self.socket is None:
+            self.startListening()
+
+    def disconnect(self) -> None:
+        """Close the socket and stop the protocol."""
+        self.stopListening()
+
+    def stopConnecting(self) -> None:
+        """A datagram socket connects at once, never gradually.
+
+        :raises plait.errors.NotConnectingError: always.
+        """
+        raise NotConnectingError(f"{self!r} is not in the middle of connecting")
 
     def startListening(self) -> None:
         """Bind (if asked), connect, then start the protocol.

@@ -108,9 +108,10 @@ def _answers(address: Path, kind: int) -> bool:
         code = probe.connect_ex(address)
     finally:
         probe.close()
-    # EAGAIN: a listener whose queue is full is very much alive.
-    # EPROTOTYPE: a live socket of the other type.
-    return code in (0, errno.EAGAIN, errno.EINPROGRESS, errno.EPROTOTYPE)
+    # Only a refusal means nobody is there: any other answer (a full queue,
+    # a live socket of the other type, a datagram socket connected to
+    # someone else, which answers EPERM) is a socket in use.
+    return code != errno.ECONNREFUSED
 
 
 def clearStale(address: Path, kind: int) -> None:
