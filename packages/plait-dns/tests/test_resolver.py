@@ -7,7 +7,9 @@ from typing import Any
 
 import dns.flags
 import dns.message
+import dns.name
 import dns.rcode
+import dns.rdatatype
 import dns.rrset
 import pytest
 
@@ -349,3 +351,73 @@ def test_cancel_get_host_by_name(reactor: Reactor, spin: Spin) -> None:
     d.cancel()
     assert result(reactor, spin, d).check(CancelledError)
     port.stopListening()
+
+
+def test_query_goes_to_the_lookup_method_of_its_type(
+    reactor: Reactor, spin: Spin, zone: int
+) -> None:
+    """query() hands an Internet-class question to the lookup method of its
+    type (so an overridden method sees it), and other classes to
+    lookupRecord."""
+    r = createResolver(
+        reactor, servers=[("127.0.0.1", zone)], resolvconf=None, hosts=None
+    )
+    seen: list[tuple[str, Any]] = []
+
+    class Watching(Resolver):
+        def lookupAddress(self, name: Any, timeout: Any = 10) -> Any:
+            seen.append(("A", name))
+            return super().lookupAddress(name, timeout)
+
+        def lookupZone(self, name: Any, timeout: Any = 10) -> Any:
+            seen.append(("AXFR", name))
+            return super().lookupZone(name, timeout)
+
+    r.__class__ = Watching
+    answers, _, _ = result(reactor, spin, r.query(Query("www.example.", "A")))
+    assert answers[0][0].address == "192.0.2.1"
+    assert seen == [("A", "www.example.")]
+    question = dns.rrset.RRset(dns.name.from_text("example."), "IN", "AXFR")
+    result(reactor, spin, r.query(question))
+    assert seen[-1][0] == "AXFR"
+
+
+class _DropsA(DatagramProtocol):
+    """Answers A6 and AAAA with empty authoritative answers, drops A."""
+
+    def datagramReceived(self, datagram: bytes, addr: Any) -> None:
+        query = dns.message.from_wire(datagram)
+        if query.question[0].rdtype == dns.rdatatype.A:
+            return
+        answer = dns.message.make_response(query)
+        answer.flags |= dns.flags.AA
+        self.transport.write(answer.to_wire(), addr)
+
+
+def test_get_host_by_name_times_out_when_one_family_does(
+    reactor: Reactor, spin: Spin
+) -> None:
+    """With no address in the families that answered and one that never
+    did, getHostByName fails with a timeout, as the interface says."""
+    port = reactor.listenUDP(0, _DropsA(), "127.0.0.1")
+    r = createResolver(
+        reactor,
+        servers=[("127.0.0.1", port.getHost().port)],
+        resolvconf=None,
+        hosts=None,
+    )
+    outcome = result(reactor, spin, r.getHostByName("x.example.", timeout=(0.2,)))
+    assert outcome.check(DNSQueryTimeoutError)
+    port.stopListening()
+
+
+def test_bytes_names_use_the_hosts_file(
+    reactor: Reactor, spin: Spin, tmp_path: Any
+) -> None:
+    """A bytes name listed in the hosts file is answered from it at once."""
+    path = tmp_path / "hosts"
+    path.write_text("10.9.9.9 myhost\n::9 myhost\n")
+    r = Resolver(reactor, [("127.0.0.1", 9)], hosts=Hosts(str(path)))
+    d = r.getHostByName(b"myhost")
+    assert d.called
+    assert result(reactor, spin, d) == "::9"

@@ -20,7 +20,12 @@ from typing import Any
 import dns.rdataclass
 import dns.rdatatype
 from plait.core import Deferred, Failure, succeed
-from plait.errors import CancelledError, DNSLookupError, DNSQueryTimeoutError
+from plait.errors import (
+    CancelledError,
+    DNSLookupError,
+    DNSNameError,
+    DNSQueryTimeoutError,
+)
 
 from ._names import InvalidQueryError
 
@@ -48,10 +53,9 @@ def getHostByName(
     resolver: Any, name: Any, timeout: float | Sequence[float]
 ) -> Deferred[str]:
     """Resolve *name* with *resolver*; see the module's description."""
-    if isinstance(name, str):
-        local = resolver.hosts.ipv6(name) or resolver.hosts.ipv4(name)
-        if local:
-            return succeed(random.choice(local))  # noqa: S311 (not a secret)
+    local = _fromHosts(resolver.hosts, name)
+    if local:
+        return succeed(random.choice(local))  # noqa: S311 (not a secret)
     lookups: list[Deferred[Any]] = []
     outcomes: list[object] = [_PENDING] * len(_ORDER)
 
@@ -102,13 +106,26 @@ def getHostByName(
     return result
 
 
+def _fromHosts(hosts: Any, name: Any) -> list[str]:
+    """The hosts file's addresses for *name* (text or ASCII bytes), IPv6
+    first; none for a name it cannot hold."""
+    if isinstance(name, bytes):
+        try:
+            name = name.decode("ascii")
+        except UnicodeDecodeError:
+            return []
+    if not isinstance(name, str):
+        return []
+    found: list[str] = hosts.ipv6(name) or hosts.ipv4(name)
+    return found
+
+
 def _failure(name: Any, outcomes: list[object]) -> Failure:
     errors = [o for o in outcomes if isinstance(o, BaseException)]
-    if (
-        errors
-        and all(isinstance(e, DNSQueryTimeoutError) for e in errors)
-        and len(errors) == len(outcomes)
-    ):
-        return Failure(errors[-1])
+    timeouts = [e for e in errors if isinstance(e, DNSQueryTimeoutError)]
+    # No family gave an address, and one of them ran out of time: the name
+    # could not be resolved in time, unless a server said it does not exist.
+    if timeouts and not any(isinstance(e, DNSNameError) for e in errors):
+        return Failure(timeouts[-1])
     detail = "; ".join(str(e) for e in errors) or "no address records"
     return Failure(DNSLookupError(string=f"{name!r} has no address: {detail}"))
