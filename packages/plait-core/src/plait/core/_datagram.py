@@ -151,9 +151,10 @@ class DatagramPort:
         """Whether ``addr``, given to ``write`` on a connected port, is the peer."""
         return bool(addr == self._peer)
 
-    def _sendErrorFor(self, err: OSError) -> Exception | None:
-        """The error ``write`` raises for a failed send (``err`` itself by
-        default); None when the family dealt with it and the datagram is
+    def _sendErrorFor(self, err: OSError, target: Any) -> Exception | None:
+        """The error ``write`` raises for a failed send to ``target`` (the
+        socket address; None on a connected port): ``err`` itself by
+        default; None when the family dealt with it and the datagram is
         dropped."""
         return err
 
@@ -366,7 +367,7 @@ class DatagramPort:
             except InterruptedError:
                 continue
             except ConnectionRefusedError as e:
-                self._refused(e)
+                self._refused(e, target)
             except OSError as e:
                 if e.errno in _FULL:
                     return False
@@ -377,13 +378,14 @@ class DatagramPort:
                 if not renewed and self._renew(e):
                     renewed = True
                     continue
-                error = self._sendErrorFor(e)
+                error = self._sendErrorFor(e, target)
                 if error is not None:
                     raise error from e
             return True
 
-    def _refused(self, err: OSError) -> None:
-        """The kernel reported a refusal; a connected protocol hears it.
+    def _refused(self, err: OSError, target: Any = None) -> None:
+        """The kernel reported a refusal (of a send to ``target``, when the
+        refusal answered one); a connected protocol hears it.
 
         An unconnected port cannot tell which destination refused, so the
         error is dropped.

@@ -70,8 +70,6 @@ class Port(DatagramPort):
     (a :class:`plait.core.DatagramProtocol`)."""
 
     _log = logging.getLogger("plait.unix")
-    #: The path the datagram being written goes to, while ``write`` runs.
-    _sendingTo: Any = None
 
     def __init__(
         self,
@@ -117,24 +115,21 @@ class Port(DatagramPort):
         known[addr] = sockaddr
         return sockaddr
 
-    def _sendErrorFor(self, err: OSError) -> Exception | None:
-        return _sendError(self._sendingTo or "the destination", err)
+    def _sendErrorFor(self, err: OSError, target: Any) -> Exception | None:
+        return _sendError(self._peer if target is None else target, err)
 
-    def _refused(self, err: OSError) -> None:
-        if self._peer is None:
-            raise _sendError(self._sendingTo or "the destination", err) from err
-        super()._refused(err)
+    def _refused(self, err: OSError, target: Any = None) -> None:
+        # A refused send names its path: on an unconnected UNIX socket the
+        # kernel says which send it was, unlike UDP's late ICMP news.
+        if self._peer is None and target is not None:
+            raise _sendError(target, err) from err
+        super()._refused(err, target)
 
     def write(self, packet: bytes, address: Any = None) -> None:
         """Send one datagram to the socket at ``address`` (a path), or to
         the peer of a connected port (see :meth:`plait.core.DatagramPort.write`
         for the errors)."""
-        # Remembered so that an error of this send can name the path.
-        self._sendingTo = address
-        try:
-            DatagramPort.write(self, packet, address)
-        finally:
-            self._sendingTo = None
+        DatagramPort.write(self, packet, address)
 
     def getHost(self) -> UNIXAddress:
         """The address the port is bound to (``UNIXAddress(None)`` unnamed)."""
@@ -226,11 +221,11 @@ class ConnectedPort(Port):
             return False
         return True
 
-    def _sendErrorFor(self, err: OSError) -> Exception | None:
+    def _sendErrorFor(self, err: OSError, target: Any) -> Exception | None:
         if err.errno in _PEER_GONE:
             self._refused(err)  # nobody there yet; this datagram is dropped
             return None
-        return super()._sendErrorFor(err)
+        return super()._sendErrorFor(err, target)
 
     def _tellFailed(self, reason: Failure) -> None:
         try:
