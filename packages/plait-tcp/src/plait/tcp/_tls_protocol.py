@@ -200,7 +200,10 @@ class TLSTransport:
                 self._handshakeDone()
             if plain:
                 self.protocol.dataReceived(plain)
-            if self._peerJustClosed(before, engine.state):
+            after = engine.state
+            # Compared first: the state changes on few reads, and this is
+            # the path of every record.
+            if after is not before and self._peerJustClosed(before, after):
                 self.protocol.readConnectionLost()
         finally:
             self._receiving = False
