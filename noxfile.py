@@ -107,7 +107,21 @@ def _test_installed(
         "python", "-c", workspace.SHOW_INSTALLED, silent=True, external=False
     )
     session.log(f"installed in this environment: {str(installed).strip()}")
-    with tempfile.TemporaryDirectory(prefix="plait-tests-") as cwd:
+    _runInstalledTests(
+        session,
+        info,
+        env={"PLAIT_CONTRACT": str(workspace.contract_path(ROOT) or "")},
+    )
+
+
+def _runInstalledTests(
+    session: nox.Session,
+    info: workspace.Distribution,
+    env: dict[str, str] | None = None,
+) -> None:
+    """Run ``info``'s tests from outside the tree, against its installed
+    wheel (checked first), so that the sources cannot stand in for it."""
+    with tempfile.TemporaryDirectory(prefix=f"{info.name}-tests-") as cwd:
         session.chdir(cwd)
         session.run("python", "-c", workspace.assert_installed_code(info.modules))
         session.run(
@@ -120,7 +134,7 @@ def _test_installed(
             "--rootdir",
             str(info.path),
             *session.posargs,
-            env={"PLAIT_CONTRACT": str(workspace.contract_path(ROOT) or "")},
+            env=env,
         )
 
 
@@ -148,20 +162,7 @@ def downstream(session: nox.Session, example: str) -> None:
         session.run("python", "-m", "pip", "list")
         session.run("python", "-m", "pip", "check")
     session.run("python", "-c", workspace.assert_only_siblings_code(allowed))
-    with tempfile.TemporaryDirectory(prefix="plait-downstream-") as cwd:
-        session.chdir(cwd)
-        session.run("python", "-c", workspace.assert_installed_code(info.modules))
-        session.run(
-            "python",
-            "-m",
-            "pytest",
-            str(info.path / "tests"),
-            "-c",
-            str(ROOT / "pyproject.toml"),
-            "--rootdir",
-            str(info.path),
-            *session.posargs,
-        )
+    _runInstalledTests(session, info)
 
 
 @nox.session(python=DEFAULT_PYTHON)
